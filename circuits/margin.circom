@@ -1,0 +1,244 @@
+pragma circom 2.1.6;
+include "circomlib/circuits/comparators.circom";
+include "widths.circom";
+include "range.circom";
+include "hash.circom";
+include "inclusion.circom";
+
+/*
+MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH)
+The zkmargin statement (docs/statement.md): across the committed positions, under the published
+scenario grid, k x (worst-case loss + add-on) is covered by the haircut collateral plus the mark
+value of the positions, and |net delta| and |net vega| of every underlying are inside the limits.
+
+Parameters: N_SLOTS position slots, N_SCEN scenarios, N_UND underlyings, N_ASSETS collateral
+assets, DEPTH of the quaternary risk-table tree (4^DEPTH leaves).
+Inputs (public; the verifier checks each against its own copy, docs/security.md):
+- risk_root                     Poseidon Merkle root of the risk table of the snapshot under the spec
+- spec_hash                     sha256 of the scenario spec file, first 248 bits (binding only)
+- snapshot_epoch                unix seconds of the snapshot (binding only; range-checked 64 bits)
+- challenge                     the verifier's nonce (binding only, like Semaphore's message)
+- portfolio_commitment          PoseidonChain(salt, (instrument_id, qty_e8) per slot, collateral_amount_e8)
+- multiplier_k_e6               IM multiplier k x 1e6, 1e6 <= k < 2^32
+- delta_limit_e6[N_UND]         |net delta| limit per underlying, USD x 1e6, < 2^64
+- vega_limit_e6[N_UND]          |net vega| limit per underlying, USD per vol point x 1e6, < 2^64
+- collateral_price_e6[N_ASSETS] haircut price per asset unit, USD x 1e6, < 2^42
+Inputs (private):
+- qty_e8[N_SLOTS]               signed quantity, coins x 1e8, -2^44 <= qty < 2^44 (step 1)
+- instrument_id, underlying, pnl_e6[N_SCEN], delta_e6, vega_e6, add_on_e6, mark_e6 per slot: the
+  slot's risk record (USD x 1e6 per coin), bound to risk_root in step 2
+- path_index[N_SLOTS][DEPTH], path_elements[N_SLOTS][DEPTH][3]: Merkle path of each record
+- collateral_amount_e8[N_ASSETS] units x 1e8, < 2^64
+- worst_loss_e14[N_UND]         prover's hint W_u, USD x 1e14 (step 6 makes any accepted W_u an upper bound)
+- salt                          commitment blinding
+Functionality:
+1. Range-check every quantity, amount, price, limit, k (k >= 1) and the epoch.
+2. Every slot's record hashes to a leaf whose Merkle path ends at risk_root.
+3. One-hot underlying selectors (this also shows underlying < N_UND); q_u = qty * [underlying == u].
+4. pnl_total[u][s] = sum_i q_u[i] * pnl_e6[i][s]  (USD x 1e14).
+5. Gain-offset rule: with gain offset g in [0, 1] (spec-validated), a scenario's counted loss is
+   -min(P, g P) = max(0, -P) when capped below at 0, so W_u >= max(0, -P_eff[u][s]) for all s is
+   exactly W_u >= 0 and W_u + pnl_total[u][s] >= 0 for all s: both checked as ranges (step 6).
+6. worst_loss_e14[u] in [0, 2^AGG_BITS), worst_loss_e14[u] + pnl_total[u][s] in [0, 2^(AGG_BITS+1)).
+7. add_on = sum_i |qty_i| * add_on_e6[i];  im = sum_u worst_loss_e14[u] + add_on.
+8. collateral = sum_a amount[a] * price[a] + sum_i qty_i * mark_e6[i].
+9. collateral * 1e6 - k * im in [0, 2^SOLVENCY_BITS): k x IM <= collateral.
+10. net_delta[u] = sum_i q_u[i] * delta_e6[i]; limit * 1e8 - net and limit * 1e8 + net both in
+    [0, 2^LIMIT_SLACK_BITS): |net delta_u| <= limit_u. Same for vega.
+11. PoseidonChain(salt, instrument_id[i], qty_e8[i] ..., collateral_amount_e8[a] ...) == portfolio_commitment.
+12. challenge and spec_hash squared (binding public inputs used in no other constraint).
+Unused slots carry qty_e8 = 0 and any record of the table (the witness builder uses leaf 0): every
+contribution of a slot is a product with its quantity, so such a slot adds exactly 0 (inert).
+Bounds: docs/bounds.md; prover/fixed_point.check_bounds fails at import if any slack could reach p/2.
+*/
+template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
+    var AB = AGG_BITS(N_SLOTS);
+    var LSB = LIMIT_SLACK_BITS(N_SLOTS);
+    var SB = SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS);
+
+    signal input risk_root;
+    signal input spec_hash;
+    signal input snapshot_epoch;
+    signal input challenge;
+    signal input portfolio_commitment;
+    signal input multiplier_k_e6;
+    signal input delta_limit_e6[N_UND];
+    signal input vega_limit_e6[N_UND];
+    signal input collateral_price_e6[N_ASSETS];
+
+    signal input qty_e8[N_SLOTS];
+    signal input instrument_id[N_SLOTS];
+    signal input underlying[N_SLOTS];
+    signal input pnl_e6[N_SLOTS][N_SCEN];
+    signal input delta_e6[N_SLOTS];
+    signal input vega_e6[N_SLOTS];
+    signal input add_on_e6[N_SLOTS];
+    signal input mark_e6[N_SLOTS];
+    signal input path_index[N_SLOTS][DEPTH];
+    signal input path_elements[N_SLOTS][DEPTH][3];
+    signal input collateral_amount_e8[N_ASSETS];
+    signal input worst_loss_e14[N_UND];
+    signal input salt;
+
+    // 1.
+    component qty_range[N_SLOTS];
+    for (var i = 0; i < N_SLOTS; i++) {
+        qty_range[i] = SignedRange(QTY_BITS());
+        qty_range[i].in <== qty_e8[i];
+    }
+    component amount_range[N_ASSETS];
+    component price_range[N_ASSETS];
+    for (var a = 0; a < N_ASSETS; a++) {
+        amount_range[a] = UnsignedRange(AMOUNT_BITS());
+        amount_range[a].in <== collateral_amount_e8[a];
+        price_range[a] = UnsignedRange(PRICE_BITS());
+        price_range[a].in <== collateral_price_e6[a];
+    }
+    component delta_limit_range[N_UND];
+    component vega_limit_range[N_UND];
+    for (var u = 0; u < N_UND; u++) {
+        delta_limit_range[u] = UnsignedRange(LIMIT_BITS());
+        delta_limit_range[u].in <== delta_limit_e6[u];
+        vega_limit_range[u] = UnsignedRange(LIMIT_BITS());
+        vega_limit_range[u].in <== vega_limit_e6[u];
+    }
+    component k_range = UnsignedRange(K_BITS());
+    k_range.in <== multiplier_k_e6 - K_SCALE();   // k >= 1 and k < 2^32 + 1e6
+    component epoch_range = UnsignedRange(EPOCH_BITS());
+    epoch_range.in <== snapshot_epoch;
+
+    // 2.
+    component record[N_SLOTS];
+    component inclusion[N_SLOTS];
+    for (var i = 0; i < N_SLOTS; i++) {
+        record[i] = RiskRecordHash(N_SCEN);
+        record[i].instrument_id <== instrument_id[i];
+        record[i].underlying <== underlying[i];
+        record[i].pnl_e6 <== pnl_e6[i];
+        record[i].delta_e6 <== delta_e6[i];
+        record[i].vega_e6 <== vega_e6[i];
+        record[i].add_on_e6 <== add_on_e6[i];
+        record[i].mark_e6 <== mark_e6[i];
+        inclusion[i] = QuadMerkleRoot(DEPTH);
+        inclusion[i].leaf <== record[i].leaf;
+        inclusion[i].path_index <== path_index[i];
+        inclusion[i].path_elements <== path_elements[i];
+        inclusion[i].root === risk_root;
+    }
+
+    // 3.
+    component is_und[N_SLOTS][N_UND];
+    signal q_u[N_SLOTS][N_UND];
+    for (var i = 0; i < N_SLOTS; i++) {
+        var one_hot = 0;
+        for (var u = 0; u < N_UND; u++) {
+            is_und[i][u] = IsEqual();
+            is_und[i][u].in[0] <== underlying[i];
+            is_und[i][u].in[1] <== u;
+            one_hot += is_und[i][u].out;
+            q_u[i][u] <== qty_e8[i] * is_und[i][u].out;
+        }
+        one_hot === 1;
+    }
+
+    // 4.
+    signal term[N_UND][N_SCEN][N_SLOTS];
+    signal pnl_total[N_UND][N_SCEN];
+    for (var u = 0; u < N_UND; u++) {
+        for (var s = 0; s < N_SCEN; s++) {
+            var acc = 0;
+            for (var i = 0; i < N_SLOTS; i++) {
+                term[u][s][i] <== q_u[i][u] * pnl_e6[i][s];
+                acc += term[u][s][i];
+            }
+            pnl_total[u][s] <== acc;
+        }
+    }
+
+    // 5. and 6.
+    component worst_range[N_UND];
+    component loss_cover[N_UND][N_SCEN];
+    for (var u = 0; u < N_UND; u++) {
+        worst_range[u] = UnsignedRange(AB);
+        worst_range[u].in <== worst_loss_e14[u];
+        for (var s = 0; s < N_SCEN; s++) {
+            loss_cover[u][s] = UnsignedRange(AB + 1);
+            loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s];
+        }
+    }
+
+    // 7.
+    signal add_on_term[N_SLOTS];
+    var add_on_acc = 0;
+    for (var i = 0; i < N_SLOTS; i++) {
+        add_on_term[i] <== qty_range[i].abs * add_on_e6[i];
+        add_on_acc += add_on_term[i];
+    }
+    signal add_on <== add_on_acc;
+    var im_acc = add_on;
+    for (var u = 0; u < N_UND; u++) { im_acc += worst_loss_e14[u]; }
+    signal im <== im_acc;
+
+    // 8.
+    signal asset_value[N_ASSETS];
+    signal mark_value[N_SLOTS];
+    var coll_acc = 0;
+    for (var a = 0; a < N_ASSETS; a++) {
+        asset_value[a] <== collateral_amount_e8[a] * collateral_price_e6[a];
+        coll_acc += asset_value[a];
+    }
+    for (var i = 0; i < N_SLOTS; i++) {
+        mark_value[i] <== qty_e8[i] * mark_e6[i];
+        coll_acc += mark_value[i];
+    }
+    signal collateral <== coll_acc;
+
+    // 9.
+    signal k_im <== multiplier_k_e6 * im;
+    component solvency = UnsignedRange(SB);
+    solvency.in <== collateral * K_SCALE() - k_im;
+
+    // 10.
+    signal delta_term[N_UND][N_SLOTS];
+    signal vega_term[N_UND][N_SLOTS];
+    signal net_delta[N_UND];
+    signal net_vega[N_UND];
+    component delta_upper[N_UND]; component delta_lower[N_UND];
+    component vega_upper[N_UND]; component vega_lower[N_UND];
+    for (var u = 0; u < N_UND; u++) {
+        var d_acc = 0;
+        var v_acc = 0;
+        for (var i = 0; i < N_SLOTS; i++) {
+            delta_term[u][i] <== q_u[i][u] * delta_e6[i];
+            vega_term[u][i] <== q_u[i][u] * vega_e6[i];
+            d_acc += delta_term[u][i];
+            v_acc += vega_term[u][i];
+        }
+        net_delta[u] <== d_acc;
+        net_vega[u] <== v_acc;
+        delta_upper[u] = UnsignedRange(LSB);
+        delta_upper[u].in <== delta_limit_e6[u] * QTY_SCALE() - net_delta[u];
+        delta_lower[u] = UnsignedRange(LSB);
+        delta_lower[u].in <== delta_limit_e6[u] * QTY_SCALE() + net_delta[u];
+        vega_upper[u] = UnsignedRange(LSB);
+        vega_upper[u].in <== vega_limit_e6[u] * QTY_SCALE() - net_vega[u];
+        vega_lower[u] = UnsignedRange(LSB);
+        vega_lower[u].in <== vega_limit_e6[u] * QTY_SCALE() + net_vega[u];
+    }
+
+    // 11.
+    component commitment = PoseidonChain(1 + 2 * N_SLOTS + N_ASSETS);
+    commitment.in[0] <== salt;
+    for (var i = 0; i < N_SLOTS; i++) {
+        commitment.in[1 + 2 * i] <== instrument_id[i];
+        commitment.in[2 + 2 * i] <== qty_e8[i];
+    }
+    for (var a = 0; a < N_ASSETS; a++) {
+        commitment.in[1 + 2 * N_SLOTS + a] <== collateral_amount_e8[a];
+    }
+    commitment.out === portfolio_commitment;
+
+    // 12.
+    signal challenge_square <== challenge * challenge;
+    signal spec_hash_square <== spec_hash * spec_hash;
+}

@@ -1,0 +1,185 @@
+"""``zkmargin``: one click group; each command parses, calls one library function, prints or --json.
+
+Named errors (prover/errors.py) become one ``error: ...`` line on stderr and exit code 2, never a
+traceback; ``verify`` exits 1 when the decision is a rejection.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from prover.circuit import DEFAULT_CIRCUIT, REPO, circuit_params
+from prover.errors import ZkMarginError
+
+DEFAULT_SPEC = REPO / "fixtures" / "spec" / "deribit_pm_v1.json"
+
+
+class ZkMarginGroup(click.Group):
+    """Click group that turns ZkMarginError into ``error: ...`` and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ZkMarginError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def parse_at(value: str | None) -> datetime | None:
+    """ISO-8601 time (naive = UTC) for --at; None means now."""
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 time") from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def progress(msg: str) -> None:
+    click.echo(f"... {msg}", err=True)
+
+
+def emit_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+market_opt = click.option("--market", "market", required=True, type=click.Path(dir_okay=False), help="Market snapshot CSV (Deribit option chain).")
+spec_opt = click.option("--spec", "spec_path", type=click.Path(dir_okay=False), default=None, help="Scenario spec JSON (default: the policy's, else fixtures/spec/deribit_pm_v1.json).")
+circuit_opt = click.option("--circuit", default=DEFAULT_CIRCUIT, show_default=True, help="Circuit name in circuits/main/.")
+at_opt = click.option("--at", "at", default=None, help="Evaluate freshness at this ISO time instead of now (replaying a historical snapshot).")
+json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+
+
+def load_market(market, spec_path, policy=None):
+    """(snapshot, spec) with the spec from --spec, else the policy's, else the default."""
+    from prover.snapshot import load_snapshot
+    from prover.spec import load_spec
+
+    path = spec_path or (policy.spec_path if policy is not None and policy.spec_path else DEFAULT_SPEC)
+    return load_snapshot(market), load_spec(path)
+
+
+@click.group(cls=ZkMarginGroup)
+@click.version_option(package_name="zkmargin")
+def main():
+    """zkmargin: zero-knowledge proof of margin solvency for crypto derivatives."""
+
+
+@main.command()
+@market_opt
+@click.option("--portfolio", required=True, type=click.Path(dir_okay=False), help="Private portfolio JSON.")
+@spec_opt
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None, help="Also check a venue policy.")
+@json_opt
+def risk(market, portfolio, spec_path, policy_path, as_json):
+    """Margin breakdown of a portfolio, without proving."""
+    from prover.circuit import circuit_params as cp
+    from prover.pipeline import margin_report
+    from prover.portfolio import load_portfolio
+    from prover.report import render_margin
+    from verifier.policy import load_policy
+
+    policy = load_policy(policy_path) if policy_path else None
+    snapshot, spec = load_market(market, spec_path, policy)
+    book = load_portfolio(portfolio, snapshot, spec)
+    report, table = margin_report(snapshot, spec, book, cp(DEFAULT_CIRCUIT).depth)
+    checks = report.policy_checks(policy) if policy else []
+    if as_json:
+        emit_json({"snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(table.root), "margin": report.to_json(),
+                   "policy_checks": [{"name": n, "passed": ok, "reason": r} for n, ok, r in checks]})
+    else:
+        click.echo(render_margin(report, snapshot, spec, book, checks))
+
+
+@main.command()
+@market_opt
+@spec_opt
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the published risk table (JSON).")
+@circuit_opt
+def table(market, spec_path, out, circuit):
+    """Evaluate a snapshot and publish its risk table and root."""
+    from prover.bundle import staged_write
+    from prover.risk_table import build_risk_table
+
+    snapshot, spec = load_market(market, spec_path)
+    t = build_risk_table(snapshot, spec, circuit_params(circuit).depth)
+    with staged_write(out, t.to_json()):
+        pass
+    click.echo(f"risk table: {len(t)} records, depth {t.depth}, risk_root {hex(t.root)} -> {out}")
+
+
+@main.command()
+@circuit_opt
+@click.option("--dev", "mode", flag_value="dev", default=True, help="groth16py single-party setup from the R1CS (seconds; DEV ONLY).")
+@click.option("--dev-ptau", "mode", flag_value="dev-ptau", help="snarkjs setup from a locally generated ptau (cached; slow; DEV ONLY).")
+@click.option("--ptau", "ptau", type=click.Path(exists=True, dir_okay=False), default=None, help="snarkjs setup from an external ptau file.")
+@click.option("--force", is_flag=True, help="Recompile even if the build is current.")
+def setup(circuit, mode, ptau, force):
+    """Compile a circuit and run its Groth16 setup (dev setups are labelled NOT FOR PRODUCTION)."""
+    from prover import setup as su
+    from prover import snarkjs
+
+    params = circuit_params(circuit)
+    progress(f"compiling {params.main_path.relative_to(REPO)} with circom2 --O2")
+    build = snarkjs.compile_circuit(params, force=force)
+    click.echo(f"circuit {params.name}: {build['constraints']:,} constraints, r1cs sha256 {build['r1cs_sha256'][:16]}...")
+    if ptau:
+        rec = su.snarkjs_setup(params, Path(ptau), external=True, progress=progress)
+    elif mode == "dev-ptau":
+        power = su.ptau_power(build["constraints"], params.n_public)
+        rec = su.snarkjs_setup(params, su.dev_ptau(power, progress), external=False, progress=progress)
+    else:
+        rec = su.dev_setup(params)
+    click.echo(f"setup: {rec.kind}: {rec.label}")
+    click.echo(f"verification key: {rec.verification_key_path} (sha256 {rec.verification_key_sha256[:16]}...)")
+
+
+@main.command()
+@market_opt
+@click.option("--portfolio", required=True, type=click.Path(dir_okay=False), help="Private portfolio JSON.")
+@click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False), help="The venue's policy JSON.")
+@click.option("--challenge", required=True, help="The venue's challenge (hex).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof bundle to write.")
+@spec_opt
+@circuit_opt
+@click.option("--backend", type=click.Choice(["auto", "snarkjs", "groth16py"]), default="auto", show_default=True)
+@at_opt
+@json_opt
+def prove(market, portfolio, policy_path, challenge, out, spec_path, circuit, backend, at, as_json):
+    """Prove the portfolio meets the policy; write a verified proof bundle (nothing on failure)."""
+    from prover.pipeline import prove_bundle
+    from prover.portfolio import load_portfolio
+    from prover.report import render_proved
+    from verifier.policy import load_policy, parse_challenge
+
+    policy = load_policy(policy_path)
+    snapshot, spec = load_market(market, spec_path, policy)
+    book = load_portfolio(portfolio, snapshot, spec)
+    outcome = prove_bundle(circuit_params(circuit), snapshot, spec, book, policy, parse_challenge(challenge), out,
+                           backend=backend, at=parse_at(at), progress=progress)
+    if as_json:
+        emit_json({"bundle": str(out), "statement": outcome.bundle["statement"], "margin": outcome.report.to_json(), "timings_s": outcome.timings})
+    else:
+        click.echo(render_proved(outcome, out))
+
+
+def _register() -> None:
+    from prover.bench import bench
+    from prover.demo import demo
+    from verifier.cli import verify
+
+    main.add_command(verify)
+    main.add_command(demo)
+    main.add_command(bench)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The trader's pipeline: snapshot + spec + portfolio + policy -> risk table -> witness -> proof -> bundle.
+
+``margin_report`` stops after the margin breakdown (``zkmargin risk``); ``prove_bundle`` refuses
+an insolvent or out-of-limit book before any proving (PolicyNotMet), proves, writes the bundle to a
+temporary file, verifies what was written with the venue-side verifier, and only then renames it
+into place (``zkmargin prove``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from prover import snarkjs
+from prover.bundle import make_bundle, staged_write
+from prover.circuit import CircuitParams
+from prover.errors import BundleError, PolicyNotMet
+from prover.margin import MarginReport, compute_margin
+from prover.prove import ProofResult, prove
+from prover.risk_table import RiskTable, build_risk_table
+from prover.setup import load_setup
+from prover.snapshot import check_fresh
+from prover.spec import haircut_prices_e6
+from prover.witness import build_witness
+
+
+@dataclass
+class ProveOutcome:
+    """What ``prove_bundle`` produced: the bundle (as written), margin report, proof, decision, timings."""
+
+    bundle: dict
+    report: MarginReport
+    result: ProofResult
+    decision: object
+    table: RiskTable
+    timings: dict = field(default_factory=dict)
+
+
+def margin_report(snapshot, spec, portfolio, depth: int) -> tuple[MarginReport, RiskTable]:
+    """Risk table of the snapshot and the portfolio's margin under it (no proving)."""
+    table = build_risk_table(snapshot, spec, depth)
+    return compute_margin(portfolio, table, spec, haircut_prices_e6(spec, snapshot.spot)), table
+
+
+def refuse_unless_met(report: MarginReport, policy) -> None:
+    """Raise PolicyNotMet listing every failed solvency / limit check of ``policy``."""
+    failed = [f"{name}: {reason}" for name, ok, reason in report.policy_checks(policy) if not ok]
+    if failed:
+        raise PolicyNotMet("the portfolio does not meet the policy, no proof written:\n  " + "\n  ".join(failed))
+
+
+def prove_bundle(
+    params: CircuitParams,
+    snapshot,
+    spec,
+    portfolio,
+    policy,
+    challenge: int,
+    out,
+    *,
+    backend: str = "auto",
+    at: datetime | None = None,
+    progress=lambda msg: None,
+) -> ProveOutcome:
+    """Prove ``portfolio`` meets ``policy`` and write a verified bundle to ``out``.
+
+    Raises StaleSnapshotError (snapshot older than the policy allows at ``at``), PolicyNotMet
+    (insolvent or over a limit), PortfolioError (more positions than slots), ToolchainError (no
+    build or keys), BundleError (the written bundle failed verification; nothing left at ``out``).
+    """
+    from verifier.verify import verify_bundle
+
+    at = at or datetime.now(timezone.utc)
+    timings = {}
+    check_fresh(snapshot, policy.max_snapshot_age_s, at)
+    if challenge != policy.challenge:
+        raise PolicyNotMet(f"challenge {hex(challenge)} is not the one in the policy ({hex(policy.challenge)}): the venue would reject the proof")
+    build = snarkjs.compile_circuit(params)
+    setup = load_setup(params)
+    progress("risk table: evaluating the snapshot and committing the records")
+    t = time.perf_counter()
+    table = build_risk_table(snapshot, spec, params.depth)
+    timings["risk_table_s"] = time.perf_counter() - t
+    prices = haircut_prices_e6(spec, snapshot.spot)
+    witness = build_witness(params, table, portfolio, spec, prices, policy, challenge, snapshot.epoch, spec.spec_hash)
+    refuse_unless_met(witness.report, policy)
+    progress(f"proving with circuit {params.name} ({setup.label})")
+    result = prove(params, setup, witness, backend)
+    timings.update(result.timings)
+    bundle = make_bundle(params, build, setup, result, snapshot, spec)
+    vk = json.loads(setup.verification_key_path.read_text())
+    progress("verifying the written bundle")
+    with staged_write(out, bundle) as tmp:
+        t = time.perf_counter()
+        written = json.loads(tmp.read_text())
+        decision = verify_bundle(written, policy, vk, spec=spec, snapshot=snapshot, setup_record={"dev": setup.dev, "label": setup.label}, at=at)
+        timings["verify_s"] = time.perf_counter() - t
+        if not decision.accepted:
+            reasons = "; ".join(f"{c.name}: {c.reason}" for c in decision.failed)
+            raise BundleError(f"the proof bundle failed its own verification, nothing written: {reasons}")
+    return ProveOutcome(bundle, witness.report, result, decision, table, timings)

@@ -1,0 +1,126 @@
+"""Groth16 trusted setup for a compiled circuit: dev single-party setups, labelled as such.
+
+Two paths, each writing ``build/keys/<circuit>/`` with ``verification_key.json`` (snarkjs format)
+and ``setup.json`` (what was run, hashes, the label):
+
+- ``dev_setup``: groth16py's single-party setup straight from the R1CS (seconds). The toxic waste
+  existed in this process: anyone who ran it can forge proofs. DEV ONLY.
+- ``snarkjs_setup``: snarkjs ``groth16 setup`` from a ptau file, then one phase-2 contribution.
+  With a locally generated ptau (``dev_ptau``, cached under build/ptau/) it is still a dev setup;
+  with an external ptau (a public Powers of Tau file, ``--ptau``) phase 1 is as good as that
+  ceremony, and phase 2 needs the multi-party ceremony of a later issue before production use.
+
+Phase-1 cost (SPEC section 7): about 75 s for 2^12 and 5.5 min for 2^14 on 2 cores, x4.4 per two
+powers; the 8-slot demo circuit (40k constraints) needs 2^16, which is why the demo uses dev_setup.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from prover import snarkjs
+from prover.circuit import BUILD_DIR, CircuitParams, canonical_sha256, file_sha256
+from prover.errors import ToolchainError
+
+DEV_LABEL = "DEV SINGLE-PARTY SETUP - NOT FOR PRODUCTION (one machine knew the toxic waste)"
+
+
+@dataclass(frozen=True)
+class SetupRecord:
+    """What produced a circuit's keys; stored as build/keys/<circuit>/setup.json."""
+
+    kind: str  #: "dev-groth16py" or "snarkjs"
+    label: str  #: DEV_LABEL for every single-party setup
+    dev: bool
+    circuit: str
+    r1cs_sha256: str
+    verification_key_sha256: str
+    proving_key: str  #: file name in the keys dir: proving_key.g16 (groth16py) or circuit_final.zkey
+    ptau: dict | None = None  #: {"file", "sha256", "power", "source"} for snarkjs setups
+
+    @property
+    def keys_dir(self) -> Path:
+        return BUILD_DIR / "keys" / self.circuit
+
+    @property
+    def verification_key_path(self) -> Path:
+        return self.keys_dir / "verification_key.json"
+
+    @property
+    def proving_key_path(self) -> Path:
+        return self.keys_dir / self.proving_key
+
+
+def _write(params: CircuitParams, rec: SetupRecord) -> SetupRecord:
+    (params.keys_dir / "setup.json").write_text(json.dumps(asdict(rec), indent=2))
+    return rec
+
+
+def load_setup(params: CircuitParams) -> SetupRecord:
+    """The setup record of ``params``; ToolchainError if none was run or the circuit changed since."""
+    path = params.keys_dir / "setup.json"
+    if not path.exists():
+        raise ToolchainError(f"no keys for circuit {params.name}: run `zkmargin setup --circuit {params.name}`")
+    rec = SetupRecord(**json.loads(path.read_text()))
+    if not params.r1cs_path.exists() or file_sha256(params.r1cs_path) != rec.r1cs_sha256:
+        raise ToolchainError(f"keys in {params.keys_dir} were made for another build of {params.name}: run `zkmargin setup` again")
+    return rec
+
+
+def dev_setup(params: CircuitParams) -> SetupRecord:
+    """groth16py single-party setup from the R1CS (DEV ONLY); returns the record."""
+    import groth16py
+
+    params.keys_dir.mkdir(parents=True, exist_ok=True)
+    pk, vk = groth16py.setup(str(params.r1cs_path))
+    pk.save(str(params.keys_dir / "proving_key.g16"))
+    vk_path = params.keys_dir / "verification_key.json"
+    vk_path.write_text(json.dumps(json.loads(vk.to_json()), indent=1))
+    rec = SetupRecord("dev-groth16py", DEV_LABEL, True, params.name, file_sha256(params.r1cs_path), canonical_sha256(json.loads(vk_path.read_text())), "proving_key.g16")
+    return _write(params, rec)
+
+
+def ptau_power(n_constraints: int, n_public: int) -> int:
+    """Smallest power with 2^power >= constraints + public inputs + 1 (snarkjs's domain rule)."""
+    return max(8, math.ceil(math.log2(n_constraints + n_public + 1)))
+
+
+def dev_ptau(power: int, progress=print) -> Path:
+    """A locally generated phase-1 ptau of ``power`` (DEV ONLY), cached in build/ptau/."""
+    final = BUILD_DIR / "ptau" / f"dev_pot{power}_final.ptau"
+    if final.exists():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    p0, p1 = final.with_name(f"dev_pot{power}_0.ptau"), final.with_name(f"dev_pot{power}_1.ptau")
+    progress(f"phase 1 (dev): powersoftau new 2^{power}")
+    snarkjs.ptau_new(power, p0)
+    progress("phase 1 (dev): one contribution with fresh entropy")
+    snarkjs.ptau_contribute(p0, p1, "zkmargin dev", secrets.token_hex(32))
+    progress("phase 1 (dev): prepare phase 2 (the slow step)")
+    tmp = final.with_suffix(".tmp")
+    snarkjs.ptau_prepare(p1, tmp)
+    tmp.rename(final)
+    p0.unlink()
+    p1.unlink()
+    return final
+
+
+def snarkjs_setup(params: CircuitParams, ptau: Path, external: bool, progress=print) -> SetupRecord:
+    """snarkjs groth16 setup from ``ptau`` plus one phase-2 contribution (single party: DEV)."""
+    params.keys_dir.mkdir(parents=True, exist_ok=True)
+    z0, zf = params.keys_dir / "circuit_0000.zkey", params.keys_dir / "circuit_final.zkey"
+    progress("phase 2: snarkjs groth16 setup")
+    snarkjs.groth16_setup(params.r1cs_path, ptau, z0)
+    progress("phase 2: one contribution (single party)")
+    snarkjs.zkey_contribute(z0, zf, "zkmargin dev", secrets.token_hex(32))
+    z0.unlink()
+    vk_path = params.keys_dir / "verification_key.json"
+    snarkjs.export_verification_key(zf, vk_path)
+    source = "external" if external else "dev (generated locally)"
+    ptau_info = {"file": Path(ptau).name, "sha256": file_sha256(ptau), "source": source}
+    rec = SetupRecord("snarkjs", DEV_LABEL, True, params.name, file_sha256(params.r1cs_path), canonical_sha256(json.loads(vk_path.read_text())), zf.name, ptau_info)
+    return _write(params, rec)

@@ -1,0 +1,51 @@
+"""The human-readable statement of a proof bundle: every public signal named, in venue units.
+
+The bundle carries this next to the raw public signals; the verifier rebuilds it from the signals
+and rejects a bundle whose words say something the signals do not (check ``statement``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from fractions import Fraction
+
+CLAIM = (
+    "Across all positions opened by portfolio_commitment, under the scenario spec with hash spec_hash "
+    "evaluated on the snapshot at snapshot_epoch (risk table risk_root): multiplier_k x (sum over "
+    "underlyings of the worst-case loss + add-on) <= haircut collateral + mark value of the positions, "
+    "and for every underlying |net delta| <= delta_limit and |net vega| <= vega_limit. "
+    "Bound to the verifier's challenge."
+)
+
+
+def named_signals(public_signals, names) -> dict[str, int]:
+    """Zip signal names with values; raises ValueError on a count mismatch or a non-integer."""
+    if len(public_signals) != len(names):
+        raise ValueError(f"{len(public_signals)} public signals, the circuit has {len(names)}")
+    return {n: int(str(v)) for n, v in zip(names, public_signals)}
+
+
+def _dec(v: int, scale: int) -> str:
+    f = Fraction(v, scale)
+    return str(f.numerator) if f.denominator == 1 else f"{float(f):.6f}".rstrip("0")
+
+
+def describe(named: dict[str, int], underlyings, assets) -> dict:
+    """The statement's public values in venue units (hex hashes, USD decimals, ISO time)."""
+    return {
+        "risk_root": hex(named["risk_root"]),
+        "spec_hash": hex(named["spec_hash"]),
+        "snapshot_epoch": named["snapshot_epoch"],
+        "snapshot_time": datetime.fromtimestamp(named["snapshot_epoch"], timezone.utc).isoformat(),
+        "challenge": hex(named["challenge"]),
+        "portfolio_commitment": hex(named["portfolio_commitment"]),
+        "multiplier_k": _dec(named["multiplier_k_e6"], 10**6),
+        "delta_limit_usd": {u: _dec(named[f"delta_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
+        "vega_limit_usd_per_vol_point": {u: _dec(named[f"vega_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
+        "collateral_haircut_price_usd": {a: _dec(named[f"collateral_price_e6[{i}]"], 10**6) for i, a in enumerate(assets)},
+    }
+
+
+def statement(named: dict[str, int], underlyings, assets) -> dict:
+    """``{"claim": CLAIM, "public": describe(...)}``: the bundle's statement section."""
+    return {"claim": CLAIM, "public": describe(named, underlyings, assets)}
