@@ -1,0 +1,627 @@
+"""Witness-test harness: compile a Circom template, compute witnesses, check them against the R1CS.
+
+Three kinds of test per template (docs: STYLE.md section 3, after circomkit's expectPass /
+expectFail / expectConstraintFail):
+
+- ``circuit.outputs(circuit.witness(inputs))``: exact outputs for a valid input;
+- ``circuit.expect_witness_failure(inputs)``: our witness generator refuses (an ``assert`` or a
+  ``===`` fails while computing); the returned text names the template and line;
+- ``circuit.check_constraints(circuit.edit(w, {...}))``: a forged witness, as an adversary with
+  their own generator would build it, is rejected by ``A*B = C`` over the exported R1CS
+  (``ConstraintViolation``). Only this kind shows the circuit itself is sound.
+
+Compilation. ``compile_template`` writes a tiny main (``component main {public [...]} = T(params);``)
+and ``compile_main`` takes a full main file; both run ``circom2 --r1cs --wasm --sym`` (circom 2.2.3
+compiled to WASI: it sees only the repository tree, so every path passed is relative to the
+repository root) and cache the result in ``build/test-circuits/<name>-<key>/``, where the key is a
+sha256 over the main source, every ``.circom`` file under ``circuits/`` and every file the main
+includes, the parameters, the optimisation level and the compiler and circomlib versions. A
+source change recompiles; an unchanged one reads the cache without starting Node. Compilation
+happens in a temporary folder renamed into place, so concurrent pytest processes are safe.
+
+Witnesses. One Node process per witness runs the circom-generated ``witness_calculator.js`` on a
+temporary ``input.json`` (ints, negative ints mapped mod P, nested lists, decimal strings); the
+binary ``.wtns`` is parsed here. Wire 0 is the constant 1.
+
+Names. Signals are named as in the ``.sym`` file (``main.x``, ``main.sub.y[3]``; the ``main.``
+prefix may be left out) and mapped to WIRE indices through the sym's wire column. At the default
+``--O1`` circom removes signals that are only a linear alias of another (``a <== b`` between
+intermediate signals, component signals wired straight to a parent signal): those map to wire -1 and
+``signal_index`` raises ``ValueError`` for them. Inputs, outputs of ``main`` and ``<--`` hints
+are never removed at --O1; edit those.
+
+Format references: iden3 ``r1cs`` and ``wtns`` binary formats (github.com/iden3/r1csfile,
+snarkjs ``src/wtns_utils.js``): little-endian, "magic" + u32 version + u32 section count, then
+sections (u32 type, u64 size, body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+P = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+
+REPO = Path(__file__).resolve().parents[2]
+CIRCUITS = REPO / "circuits"
+NODE_MODULES = REPO / "node_modules"
+CACHE_DIR = REPO / "build" / "test-circuits"
+LIBRARY_DIRS = ("circuits", "node_modules", ".")  # -l order: as circom resolves includes
+_HARNESS_FORMAT = "zkmargin-test-harness-1"  # bump to invalidate every cached build
+
+_INCLUDE = re.compile(r'^\s*include\s+"([^"]+)"\s*;', re.MULTILINE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_INPUT_ERRORS = re.compile(
+    r"Signal \S+ not found|Not enough values for input signal|Too many values for input signal"
+    r"|Not all inputs have been set|Types are not the same in the key"
+)
+
+
+class ToolchainError(RuntimeError):
+    """Node or circom2 is missing or failed to start; names the command. Tests fail, never skip."""
+
+
+class CompileError(RuntimeError):
+    """circom2 rejected the main file; the message is the compiler's output (template, line)."""
+
+
+class InputError(ValueError):
+    """The input dict does not fit the circuit (unknown signal, wrong array length, missing input).
+
+    Deliberately NOT a ``WitnessFailure``: a misspelt key must not pass ``expect_witness_failure``.
+    """
+
+
+class WitnessFailure(Exception):
+    """The witness generator refused: an ``assert`` or ``===`` failed while computing.
+
+    The message includes circom's error text, e.g. ``Error in template ToyInverse_0 line: 52``.
+    """
+
+
+class ConstraintViolation(Exception):
+    """A witness does not satisfy ``A*B = C``; names the constraint and the signals in it.
+
+    Attributes: ``index`` (constraint number, 0-based; -1 when wire 0 is not 1), ``signals``
+    (list of (name, wire, value) for the wires of the violated constraint).
+    """
+
+    def __init__(self, message: str, index: int, signals: list[tuple[str, int, int]]):
+        super().__init__(message)
+        self.index = index
+        self.signals = signals
+
+
+# --------------------------------------------------------------------------- toolchain
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise ToolchainError(
+            "node not found on PATH: the circuit tests need Node 20 and `npm ci` "
+            "(circom2, snarkjs, circomlib in node_modules); see .ci/setup"
+        )
+    return node
+
+
+def _package_version(name: str) -> str:
+    pkg = NODE_MODULES / name / "package.json"
+    try:
+        return json.loads(pkg.read_text())["version"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ToolchainError(
+            f"{pkg.relative_to(REPO)} unreadable ({exc}): run `npm ci` in {REPO} (see .ci/setup)"
+        ) from None
+
+
+def _compiler_cli() -> Path:
+    cli = NODE_MODULES / "circom2" / "cli.js"
+    if not cli.is_file():
+        raise ToolchainError(f"circom2 not installed ({cli.relative_to(REPO)} missing): run `npm ci`")
+    return cli
+
+
+def _run_compiler(main_rel: str, out_rel: str, opt: str) -> str:
+    """Run circom2 on ``main_rel`` into ``out_rel`` (both relative to REPO); returns its output."""
+    cmd = [_node(), str(_compiler_cli()), main_rel, "--r1cs", "--wasm", "--sym", f"--{opt}"]
+    for lib in LIBRARY_DIRS:
+        cmd += ["-l", lib]
+    cmd += ["-o", out_rel]
+    try:
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    except OSError as exc:
+        raise ToolchainError(f"cannot run {' '.join(cmd)}: {exc}") from None
+    text = _ANSI.sub("", proc.stdout + proc.stderr)
+    if proc.returncode != 0 or "Everything went okay" not in text:
+        raise CompileError(f"circom2 failed on {main_rel} (exit {proc.returncode}):\n{text.strip()}")
+    return text
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _opt_flag(opt: str | int) -> str:
+    flag = str(opt).upper().lstrip("-")
+    flag = flag if flag.startswith("O") else f"O{flag}"
+    if flag not in ("O0", "O1", "O2"):
+        raise ValueError(f"opt must be O0, O1 or O2, got {opt!r}")
+    return flag
+
+
+def _resolve_include(name: str, from_dir: Path) -> Path | None:
+    for base in (from_dir, *(REPO / lib for lib in LIBRARY_DIRS)):
+        cand = (base / name).resolve()
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _include_closure(source: str, from_dir: Path) -> set[Path]:
+    """Every file reachable through ``include`` from ``source`` (resolved as circom does)."""
+    seen: set[Path] = set()
+    todo = [(source, from_dir)]
+    while todo:
+        text, here = todo.pop()
+        for name in _INCLUDE.findall(text):
+            path = _resolve_include(name, here)
+            if path is not None and path not in seen:
+                seen.add(path)
+                try:
+                    todo.append((path.read_text(errors="replace"), path.parent))
+                except FileNotFoundError:
+                    pass
+    return seen
+
+
+def _cache_key(main_source: str, main_from_dir: Path, extra: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for part in (
+        _HARNESS_FORMAT,
+        "circom2 " + _package_version("circom2"),
+        "circomlib " + _package_version("circomlib"),
+        *extra,
+        main_source,
+    ):
+        h.update(part.encode() + b"\0")
+    files = set(CIRCUITS.rglob("*.circom")) | _include_closure(main_source, main_from_dir)
+    for path in sorted(files):
+        h.update(str(path.relative_to(REPO) if path.is_relative_to(REPO) else path).encode() + b"\0")
+        try:
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        except FileNotFoundError:  # deleted meanwhile: part of the key as "missing"
+            h.update(b"missing")
+    return h.hexdigest()
+
+
+def _compile_cached(
+    stem: str, opt: str, key_of: Callable[[], tuple[str, str]], main_rel: str | None
+) -> Circuit:
+    """Compile into ``CACHE_DIR/<stem>-<key[:24]>`` unless it is there already.
+
+    ``key_of()`` returns (cache key, main source). With ``main_rel`` None the source is written as
+    ``<stem>.circom`` in the build folder; else ``main_rel`` (relative to REPO) is compiled in place.
+    The key is taken again after compiling: if a source changed meanwhile (others edit circuits/
+    while tests run), the build is redone rather than cached under a key it does not match.
+    """
+    for _ in range(3):
+        key, source = key_of()
+        final = CACHE_DIR / f"{stem}-{key[:24]}"
+        if (final / "meta.json").is_file():
+            return Circuit(final, stem)
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = CACHE_DIR / f".tmp-{stem}-{key[:12]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            src_rel = main_rel
+            if src_rel is None:
+                (tmp / f"{stem}.circom").write_text(source)
+                src_rel = str((tmp / f"{stem}.circom").relative_to(REPO))
+            log = _run_compiler(src_rel, str(tmp.relative_to(REPO)), opt)
+            if key_of()[0] != key:
+                continue  # a source changed while compiling: build again
+            (tmp / "compile.log").write_text(log)
+            (tmp / "meta.json").write_text(json.dumps({"stem": stem, "key": key, "opt": opt}))
+            try:
+                os.rename(tmp, final)  # atomic; fails if another process got there first
+            except OSError:
+                if not (final / "meta.json").is_file():
+                    raise
+            return Circuit(final, stem)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    raise CompileError(f"{stem}: the sources kept changing while compiling; try again")
+
+
+def _stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def compile_template(
+    file: str,
+    template: str,
+    params: Sequence[int] = (),
+    public: Sequence[str] = (),
+    main_name: str | None = None,
+    opt: str | int = "O1",
+) -> Circuit:
+    """Compile ``component main {public [...]} = template(params);`` and return the Circuit.
+
+    ``file`` is relative to ``circuits/`` (``"range.circom"``) or, failing that, to the repository
+    root (``"tests/circuits/toy/toy.circom"``). ``main_name`` names the generated main file and the
+    build folder (default: the template name and its parameters).
+    """
+    if (CIRCUITS / file).is_file():
+        include = str((CIRCUITS / file).resolve().relative_to(CIRCUITS))  # found via -l circuits
+    elif (REPO / file).is_file():
+        include = str((REPO / file).resolve().relative_to(REPO))  # found via -l .
+    else:
+        raise FileNotFoundError(f"{file}: not under {CIRCUITS} nor {REPO}")
+    params = [int(p) for p in params]
+    public_part = f"{{public [{', '.join(public)}]}} " if public else ""
+    source = (
+        "pragma circom 2.1.6;\n"
+        f'include "{include}";\n'
+        f"component main {public_part}= {template}({', '.join(map(str, params))});\n"
+    )
+    stem = _stem(main_name or "_".join([template, *(str(p).replace("-", "m") for p in params)]))
+    opt = _opt_flag(opt)
+    extra = [f"template {stem}", opt]
+    return _compile_cached(stem, opt, lambda: (_cache_key(source, CACHE_DIR, extra), source), None)
+
+
+def compile_main(path: str, opt: str | int = "O1") -> Circuit:
+    """Compile a full main file (``"circuits/main/margin_8.circom"``, relative to the repo root)."""
+    main = (REPO / path).resolve()
+    if not main.is_file():
+        raise FileNotFoundError(f"{path}: no such main file under {REPO}")
+    main_rel = str(main.relative_to(REPO))
+    opt = _opt_flag(opt)
+    extra = [f"main {main_rel}", opt]
+
+    def key_of() -> tuple[str, str]:
+        source = main.read_text()
+        return _cache_key(source, main.parent, extra), source
+
+    return _compile_cached(_stem(main.stem), opt, key_of, main_rel)
+
+
+# --------------------------------------------------------------------------- binary formats
+
+
+def _sections(data: bytes, magic: bytes, what: str) -> dict[int, memoryview]:
+    if data[:4] != magic:
+        raise ValueError(f"{what}: bad magic {data[:4]!r}, expected {magic!r}")
+    n_sections = int.from_bytes(data[8:12], "little")
+    view = memoryview(data)
+    out: dict[int, memoryview] = {}
+    pos = 12
+    for _ in range(n_sections):
+        kind = int.from_bytes(data[pos : pos + 4], "little")
+        size = int.from_bytes(data[pos + 4 : pos + 12], "little")
+        out[kind] = view[pos + 12 : pos + 12 + size]
+        pos += 12 + size
+    return out
+
+
+def read_wtns(path: str | os.PathLike) -> list[int]:
+    """Witness values of a ``.wtns`` file (section 1: n8, prime, n; section 2: n values, LE)."""
+    sec = _sections(Path(path).read_bytes(), b"wtns", str(path))
+    head = sec[1]
+    n8 = int.from_bytes(head[0:4], "little")
+    prime = int.from_bytes(head[4 : 4 + n8], "little")
+    if prime != P:
+        raise ValueError(f"{path}: prime {prime} is not the BN254 scalar field")
+    n = int.from_bytes(head[4 + n8 : 8 + n8], "little")
+    body = bytes(sec[2])
+    return [int.from_bytes(body[i * n8 : (i + 1) * n8], "little") for i in range(n)]
+
+
+class R1CS:
+    """Header and (lazily) constraints of a circom ``.r1cs`` file, version 1."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._data = self.path.read_bytes()
+        sec = _sections(self._data, b"r1cs", str(path))
+        self._sec = sec
+        h = sec[1]
+        self.n8 = n8 = int.from_bytes(h[0:4], "little")
+        self.prime = int.from_bytes(h[4 : 4 + n8], "little")
+        if self.prime != P:
+            raise ValueError(f"{path}: prime {self.prime} is not the BN254 scalar field")
+        o = 4 + n8
+        (self.n_wires, self.n_pub_out, self.n_pub_in, self.n_prv_in) = (
+            int.from_bytes(h[o + 4 * i : o + 4 * i + 4], "little") for i in range(4)
+        )
+        self.n_labels = int.from_bytes(h[o + 16 : o + 24], "little")
+        self.n_constraints = int.from_bytes(h[o + 24 : o + 28], "little")
+        self._constraints: list | None = None
+
+    @property
+    def constraints(self) -> list[tuple[list[tuple[int, int]], ...]]:
+        """``[(A, B, C), ...]``, each a list of (wire, coeff) terms; parsed on first use."""
+        if self._constraints is None:
+            self._constraints = self._parse_constraints()
+            self._sec = self._data = None  # the raw bytes are no longer needed
+        return self._constraints
+
+    def _parse_constraints(self) -> list:
+        body = bytes(self._sec[2])
+        n8, frm = self.n8, int.from_bytes
+        step = 4 + n8
+        pos = 0
+        out = []
+        intern = {}.setdefault  # one object per repeated coefficient (1, p-1, 2^i): less memory
+        for _ in range(self.n_constraints):
+            abc = []
+            for _ in range(3):
+                n_terms = frm(body[pos : pos + 4], "little")
+                pos += 4
+                terms = [
+                    (frm(body[p : p + 4], "little"), intern(c := frm(body[p + 4 : p + step], "little"), c))
+                    for p in range(pos, pos + n_terms * step, step)
+                ]
+                pos += n_terms * step
+                abc.append(terms)
+            out.append(tuple(abc))
+        if pos != len(body):
+            raise ValueError(f"{self.path}: constraint section has {len(body) - pos} stray bytes")
+        return out
+
+
+# --------------------------------------------------------------------------- circuit
+
+
+_WITNESS_RUNNER = r"""
+const fs = require("fs");
+const [wcPath, wasmPath, inputPath, outPath] = process.argv.slice(-4);
+(async () => {
+  const wc = await require(wcPath)(fs.readFileSync(wasmPath));
+  const input = JSON.parse(fs.readFileSync(inputPath, "utf8"));
+  let buff;
+  try {
+    buff = await wc.calculateWTNSBin(input, 0);
+  } catch (e) {
+    process.stderr.write("@@WITNESS_ERROR@@\n" + String(e && e.message ? e.message : e));
+    process.exit(3);
+  }
+  fs.writeFileSync(outPath, Buffer.from(buff));
+})();
+"""
+
+
+def _field_json(value: Any, where: str) -> Any:
+    """Input values as input.json wants them: decimal strings mod P, nested lists kept."""
+    if isinstance(value, (list, tuple)):
+        return [_field_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _field_json(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value % P)
+    if isinstance(value, str):
+        try:
+            return str(int(value.strip(), 0) % P)
+        except ValueError:
+            raise InputError(f"input {where}: {value!r} is not an integer") from None
+    if hasattr(value, "__index__"):  # numpy integers
+        return str(int(value) % P)
+    raise InputError(f"input {where}: {type(value).__name__} is not an int, str or list")
+
+
+def _fmt(v: int) -> str:
+    """A field element for messages: ``p-5`` style for the upper half (negative numbers)."""
+    return f"p-{P - v}" if v > P // 2 else str(v)
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _split_name(name: str) -> tuple[str, list[int]]:
+    """``"x[2][1]"`` -> ``("x", [2, 1])``."""
+    base = name.split("[", 1)[0]
+    return base, [int(i) for i in _INDEX.findall(name[len(base) :])]
+
+
+def _nest(entries: Iterable[tuple[list[int], int]]) -> int | list:
+    """Values at index paths -> nested lists (a scalar for the empty path)."""
+    entries = list(entries)
+    if len(entries) == 1 and not entries[0][0]:
+        return entries[0][1]
+    groups: dict[int, list] = {}
+    for idx, val in entries:
+        groups.setdefault(idx[0], []).append((idx[1:], val))
+    return [_nest(groups[i]) for i in range(max(groups) + 1)]
+
+
+class Circuit:
+    """A compiled circuit: R1CS header, wasm witness generator and ``.sym`` name map.
+
+    Attributes: ``n_constraints``, ``n_public`` (public outputs + public inputs), ``n_outputs``,
+    ``n_wires``, ``n_labels``, ``r1cs_path``, ``wasm_path``, ``sym_path``, ``build_dir``.
+    """
+
+    def __init__(self, build_dir: Path, stem: str):
+        self.build_dir = Path(build_dir)
+        self.name = stem
+        self.r1cs_path = self.build_dir / f"{stem}.r1cs"
+        self.sym_path = self.build_dir / f"{stem}.sym"
+        self.wasm_path = self.build_dir / f"{stem}_js" / f"{stem}.wasm"
+        self._wc_path = self.build_dir / f"{stem}_js" / "witness_calculator.js"
+        self.r1cs = R1CS(self.r1cs_path)
+        self.n_constraints = self.r1cs.n_constraints
+        self.n_wires = self.r1cs.n_wires
+        self.n_labels = self.r1cs.n_labels
+        self.n_outputs = self.r1cs.n_pub_out
+        self.n_public = self.r1cs.n_pub_out + self.r1cs.n_pub_in
+        self._wire: dict[str, int] = {}
+        self._wire_name: dict[int, str] = {}
+        self._outputs: dict[str, list[tuple[list[int], int]]] | None = None
+        with open(self.sym_path) as fh:
+            for line in fh:
+                _label, wire, _comp, name = line.rstrip("\n").split(",", 3)
+                w = int(wire)
+                self._wire[name] = w
+                if w >= 0 and w not in self._wire_name:
+                    self._wire_name[w] = name
+
+    def __repr__(self) -> str:
+        return (
+            f"<Circuit {self.name}: {self.n_constraints} constraints, {self.n_wires} wires, "
+            f"{self.n_public} public>"
+        )
+
+    # ---- names
+
+    @staticmethod
+    def _full(name: str) -> str:
+        return name if name.startswith("main.") else f"main.{name}"
+
+    def signal_index(self, name: str) -> int:
+        """Wire index of a signal; KeyError if unknown, ValueError if optimised away (wire -1)."""
+        full = self._full(name)
+        if full not in self._wire:
+            near = sorted(n for n in self._wire if n.startswith(full.split("[", 1)[0]))[:5]
+            hint = f"; similar: {', '.join(near)}" if near else ""
+            raise KeyError(f"no signal {full!r} in {self.sym_path.name}{hint}")
+        wire = self._wire[full]
+        if wire < 0:
+            raise ValueError(
+                f"signal {full!r} was optimised away by the compiler (wire -1 in the .sym): "
+                "edit an input, an output or a <-- hint instead, or compile with opt='O0'"
+            )
+        return wire
+
+    def signal_name(self, wire: int) -> str:
+        """The first ``.sym`` name of a wire (``"one"`` for wire 0)."""
+        return "one" if wire == 0 else self._wire_name.get(wire, f"wire{wire}")
+
+    def signal_names(self, prefix: str = "") -> list[str]:
+        """Every ``.sym`` name starting with ``main.<prefix>`` (removed signals included)."""
+        full = self._full(prefix) if prefix else "main."
+        return [n for n in self._wire if n.startswith(full)]
+
+    def get(self, w: Sequence[int], name: str) -> int | list:
+        """Value of a signal; an array name without index (``"bits"``) gives the nested list."""
+        full = self._full(name)
+        if full in self._wire:
+            return w[self.signal_index(full)]
+        elems = [
+            (_split_name(n[len(full) :])[1], w[self.signal_index(n)])
+            for n in self._wire
+            if n.startswith(full + "[") and "." not in n[len(full) :]
+        ]
+        if not elems:
+            self.signal_index(full)  # raises KeyError with hints
+        return _nest(elems)
+
+    def outputs(self, w: Sequence[int]) -> dict[str, int | list]:
+        """Outputs of ``main`` by name, arrays as nested lists, raw field elements (negative = P - x).
+
+        Outputs are wires 1..n_outputs (R1CS header), named by their ``main.<name>`` sym entries.
+        """
+        if self._outputs is None:
+            self._outputs = {}
+            for name, wire in self._wire.items():
+                if 1 <= wire <= self.n_outputs and name.startswith("main."):
+                    base, idx = _split_name(name[len("main.") :])
+                    if "." not in base:  # skip a subcomponent signal sharing the output wire
+                        self._outputs.setdefault(base, []).append((idx, wire))
+        return {k: _nest((idx, w[j]) for idx, j in v) for k, v in self._outputs.items()}
+
+    def edit(self, w: Sequence[int], changes: dict[str | int, int]) -> list[int]:
+        """Copy of ``w`` with named signals (or wire indices) set to values mod P."""
+        out = list(w)
+        for name, value in changes.items():
+            wire = name if isinstance(name, int) else self.signal_index(name)
+            out[wire] = int(value) % P
+        return out
+
+    # ---- witness
+
+    def witness(self, inputs: dict) -> list[int]:
+        """Full witness (wire 0 = 1) computed by the circom-generated generator in Node.
+
+        Raises WitnessFailure when an ``assert`` or ``===`` fails while computing, InputError when
+        the inputs do not fit the circuit's input signals.
+        """
+        payload = {k: _field_json(v, k) for k, v in inputs.items()}
+        with tempfile.TemporaryDirectory(prefix="zkm-wtns-") as tmp:
+            inp, out = Path(tmp, "input.json"), Path(tmp, "witness.wtns")
+            inp.write_text(json.dumps(payload))
+            cmd = [_node(), "-e", _WITNESS_RUNNER, "--", str(self._wc_path), str(self.wasm_path),
+                   str(inp), str(out)]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+            except OSError as exc:
+                raise ToolchainError(f"cannot run node: {exc}") from None
+            if proc.returncode != 0:
+                err = proc.stderr
+                if "@@WITNESS_ERROR@@" not in err:
+                    raise ToolchainError(f"witness runner for {self.name} crashed:\n{err.strip()}")
+                msg = err.split("@@WITNESS_ERROR@@\n", 1)[1].strip()
+                logs = proc.stdout.strip()
+                text = msg + (f"\n(circuit log:)\n{logs}" if logs else "")
+                if _INPUT_ERRORS.search(msg):
+                    raise InputError(f"inputs do not fit {self.name}: {text}")
+                raise WitnessFailure(f"witness generator for {self.name} refused: {text}")
+            values = read_wtns(out)
+        if len(values) != self.n_wires:
+            raise ValueError(f"{self.name}: witness has {len(values)} values, R1CS {self.n_wires} wires")
+        return values
+
+    def expect_witness_failure(self, inputs: dict) -> str:
+        """Error text of a refused witness; AssertionError if the witness was computed fine."""
+        try:
+            self.witness(inputs)
+        except WitnessFailure as exc:
+            return str(exc)
+        raise AssertionError(f"witness generator for {self.name} accepted {inputs!r}")
+
+    # ---- R1CS
+
+    def check_constraints(self, w: Sequence[int]) -> None:
+        """Raise ConstraintViolation on the first constraint with (A.w)(B.w) != C.w mod P."""
+        if len(w) != self.n_wires:
+            raise ValueError(f"witness has {len(w)} values, {self.name} has {self.n_wires} wires")
+        if w[0] % P != 1:
+            raise ConstraintViolation(f"{self.name}: wire 0 must be 1, is {w[0]}", -1, [])
+        for i, (a_terms, b_terms, c_terms) in enumerate(self.r1cs.constraints):
+            a = sum([w[j] * c for j, c in a_terms]) % P
+            b = sum([w[j] * c for j, c in b_terms]) % P if a else 0
+            c = sum([w[j] * c for j, c in c_terms]) % P
+            if (a * b - c) % P:
+                self._violation(w, i, a, b, c)
+
+    def _violation(self, w: Sequence[int], i: int, a: int, b: int, c: int) -> None:
+        terms = self.r1cs.constraints[i]
+        a, b, c = (sum(w[j] * k for j, k in part) % P for part in terms)
+        wires = sorted({j for part in terms for j, _ in part if j != 0})
+        signals = [(self.signal_name(j), j, w[j]) for j in wires]
+        shown = ", ".join(f"{n} (wire {j}) = {_fmt(v)}" for n, j, v in signals[:12])
+        more = f", ... {len(signals) - 12} more" if len(signals) > 12 else ""
+        raise ConstraintViolation(
+            f"{self.name}: constraint {i} of {self.n_constraints} violated: "
+            f"A.w * B.w = {_fmt(a * b % P)} != C.w = {_fmt(c)}  (A.w = {_fmt(a)}, B.w = {_fmt(b)}); "
+            f"signals: {shown}{more}",
+            i,
+            signals,
+        )
+
+    def is_satisfied(self, w: Sequence[int]) -> bool:
+        try:
+            self.check_constraints(w)
+        except ConstraintViolation:
+            return False
+        return True
