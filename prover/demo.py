@@ -111,7 +111,8 @@ def demo(out_dir, backend, at, as_json):
         click.echo(render_margin(report, snapshot, spec, book, report.policy_checks(policy)))
         click.echo("\nstatement (public signals, named):")
         for k, v in summary["statement"]["public"].items():
-            click.echo(f"  {k:<30} {v}")
+            shown = ", ".join(f"{a} {x}" for a, x in v.items()) if isinstance(v, dict) else v
+            click.echo(f"  {k:<30} {shown}")
         click.echo(f"\nvenue decision ({policy.venue}):")
         click.echo(render_decision(decision))
         click.echo("\ntimings (s): " + ", ".join(f"{k} {v}" for k, v in summary["timings_s"].items()))

@@ -58,7 +58,7 @@ def collateral_bits(n_slots: int, n_assets: int) -> int:
 def solvency_bits(n_slots: int, n_underlyings: int, n_assets: int) -> int:
     """Bits of the solvency slack collateral * K_SCALE - k * IM, checked to be in [0, 2^this)."""
     lhs = collateral_bits(n_slots, n_assets) + math.ceil(math.log2(K_SCALE))
-    rhs = K_BITS + margin_bits(n_slots, n_underlyings)
+    rhs = K_BITS + 1 + margin_bits(n_slots, n_underlyings)  # the circuit checks k - 1e6 < 2^K_BITS
     return max(lhs, rhs) + 1
 
 

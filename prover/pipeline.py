@@ -19,7 +19,7 @@ from prover.circuit import CircuitParams
 from prover.errors import BundleError, PolicyNotMet
 from prover.margin import MarginReport, compute_margin
 from prover.prove import ProofResult, prove
-from prover.risk_table import RiskTable, build_risk_table
+from prover.risk_table import RiskTable, cached_risk_table
 from prover.setup import load_setup
 from prover.snapshot import check_fresh
 from prover.spec import haircut_prices_e6
@@ -40,7 +40,7 @@ class ProveOutcome:
 
 def margin_report(snapshot, spec, portfolio, depth: int) -> tuple[MarginReport, RiskTable]:
     """Risk table of the snapshot and the portfolio's margin under it (no proving)."""
-    table = build_risk_table(snapshot, spec, depth)
+    table = cached_risk_table(snapshot, spec, depth)
     return compute_margin(portfolio, table, spec, haircut_prices_e6(spec, snapshot.spot)), table
 
 
@@ -81,7 +81,7 @@ def prove_bundle(
     setup = load_setup(params)
     progress("risk table: evaluating the snapshot and committing the records")
     t = time.perf_counter()
-    table = build_risk_table(snapshot, spec, params.depth)
+    table = cached_risk_table(snapshot, spec, params.depth)
     timings["risk_table_s"] = time.perf_counter() - t
     prices = haircut_prices_e6(spec, snapshot.spot)
     witness = build_witness(params, table, portfolio, spec, prices, policy, challenge, snapshot.epoch, spec.spec_hash)

@@ -194,3 +194,16 @@ def build_risk_table(snapshot, spec, depth: int = DEFAULT_DEPTH, arrays=None) ->
     }
     return RiskTable(records, depth, arrays.labels, meta)
 
+
+_CACHE: dict[tuple[str, str, int], RiskTable] = {}
+
+
+def cached_risk_table(snapshot, spec, depth: int = DEFAULT_DEPTH) -> RiskTable:
+    """``build_risk_table`` memoised on (snapshot sha256, spec sha256, depth) within one process:
+    the same bytes always give the same table, and prover and verifier in one process share it."""
+    key = (snapshot.sha256, spec.sha256, depth)
+    if key not in _CACHE:
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = build_risk_table(snapshot, spec, depth)
+    return _CACHE[key]

@@ -35,6 +35,8 @@ class Witness:
 
 
 def _as_strings(v):
+    if isinstance(v, dict):
+        return {k: _as_strings(x) for k, x in v.items()}
     if isinstance(v, list):
         return [_as_strings(x) for x in v]
     return str(to_field(v))

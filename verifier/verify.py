@@ -25,11 +25,10 @@ collateral_prices   public haircut prices = spec haircuts applied to the snapsho
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import lru_cache
 
 from prover.circuit import CircuitParams, canonical_sha256
 from prover.errors import RangeError, ZkMarginError
-from prover.risk_table import RiskTable, build_risk_table
+from prover.risk_table import RiskTable, cached_risk_table
 from prover.spec import haircut_prices_e6
 from verifier.decision import Decision
 from verifier.groth16 import groth16_checks, load_verification_key
@@ -37,11 +36,6 @@ from verifier.statement import CLAIM, describe, named_signals
 
 CLOCK_SKEW_S = 60
 DEFAULT_TOLERANCE_E6 = 2  #: 2 micro-USD per coin: float noise across platforms, far below a cent
-
-
-@lru_cache(maxsize=4)
-def _own_table(snapshot, spec, depth: int) -> RiskTable:
-    return build_risk_table(snapshot, spec, depth)
 
 
 def _params(bundle: dict) -> CircuitParams:
@@ -146,7 +140,7 @@ def verify_bundle(
         ok = snapshot.epoch == named["snapshot_epoch"]
         d.add("snapshot", ok, f"snapshot {snapshot.source} epoch {snapshot.epoch} " + ("= public snapshot_epoch" if ok else f"!= public {named['snapshot_epoch']}"))
         if spec is not None:
-            own = _own_table(snapshot, spec, params.depth)
+            own = cached_risk_table(snapshot, spec, params.depth)
             if risk_table is not None:
                 _check_table(d, risk_table, own, named["risk_root"], tolerance_e6)
             else:

@@ -1,0 +1,398 @@
+"""Public market snapshot: canonical instrument ids and the loader for Deribit option-chain CSVs.
+
+A snapshot (SPEC section 2) is, at one timestamp, per underlying the spot index and per instrument
+its kind, underlying, expiry, strike, call/put, forward and mark IV. ``load_snapshot`` reads the
+Deribit chain format of ``fixtures/snapshots/`` (columns in ``fixtures/snapshots/README.md``) and
+builds the instrument universe:
+
+- every option row (forward = the row's ``underlying`` column, USD; IV = ``implied_volatility``
+  as a fraction; time to maturity = ``time_to_maturity``, years ACT/365.25);
+- one dated future per distinct real ``futures_instrument_name`` (``underlying_name`` not ``SYN.``):
+  forward = median of its ``futures_price`` values, expiry 08:00 UTC;
+- one perpetual per currency, forward = spot (the file has no perpetual row; data README).
+
+Spot = median of ``index_price`` over the currency's rows (USD). Instruments are ordered by
+canonical id ascending, independent of CSV row order.
+
+Canonical instrument id (venue independent, so the same contract on two venues nets): the decimal
+digits ``und_code kind_code yyyymmdd(8) strike_e2(14) cp`` as one integer, strike_e2 = strike in
+USD cents, cp = 1 call, 2 put, 0 linear; a perpetual has date 0 and strike 0. At most 25 digits
+(< 2^84). Canonical names: ``BTC-20270625-150000-P``, ``BTC-20260925-F``, ``BTC-PERP``.
+
+Not handled: inverse-future coin P&L, non-USD quote currencies, strikes finer than one cent.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from prover.errors import SnapshotError, StaleSnapshotError
+
+UNDERLYING_CODES = {"BTC": 1, "ETH": 2}
+KIND_CODES = {"option": 1, "future": 2, "perpetual": 3}
+OPTION_TYPE_CODES = {"call": 1, "put": 2}
+EXPIRY_HOUR_UTC = 8  #: Deribit options and futures expire at 08:00 UTC
+YEAR = timedelta(days=365.25)  #: ACT/365.25, as the CSV's time_to_maturity
+TTM_TOLERANCE_S = 60.0  #: time_to_maturity may differ from expiry_datetime - timestamp by this
+REQUIRED_COLUMNS = (
+    "timestamp", "instrument_name", "underlying", "underlying_name", "option_type", "strike",
+    "expiry_datetime", "time_to_maturity", "mark_price", "futures_price", "futures_instrument_name",
+    "implied_volatility", "delta", "vega", "currency", "index_price",
+)  # fmt: skip
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DMY = r"(\d{1,2})([A-Z]{3})(\d{2})"
+_NAME_PATTERNS = (  # (kind, date style, regex); strike "1500.5" or Deribit's "1500d5"
+    ("option", "dmy", re.compile(rf"([A-Z]+)-{_DMY}-(\d+(?:[.d]\d+)?)-([CP])")),
+    ("future", "dmy", re.compile(rf"([A-Z]+)-{_DMY}")),
+    ("option", "ymd", re.compile(r"([A-Z]+)-(\d{8})-(\d+(?:\.\d+)?)-([CP])")),
+    ("future", "ymd", re.compile(r"([A-Z]+)-(\d{8})-F")),
+    ("perpetual", "", re.compile(r"([A-Z]+)-(?:PERPETUAL|PERP)")),
+)
+
+
+def _strike_e2(strike: float) -> int:
+    cents = float(strike) * 100
+    e2 = round(cents)
+    if not math.isfinite(cents) or e2 <= 0 or abs(cents - e2) > 1e-6 or e2 >= 10**14:
+        raise ValueError(f"strike {strike!r} must be a positive whole number of USD cents below 1e12")
+    return e2
+
+
+def _check_fields(underlying, kind, expiry, strike, option_type) -> None:
+    if underlying not in UNDERLYING_CODES:
+        raise ValueError(f"unknown underlying {underlying!r} (known: {', '.join(UNDERLYING_CODES)})")
+    if kind not in KIND_CODES:
+        raise ValueError(f"unknown instrument kind {kind!r} (known: {', '.join(KIND_CODES)})")
+    if (expiry is None) != (kind == "perpetual"):
+        raise ValueError(f"a {kind} {'has no' if kind == 'perpetual' else 'needs an'} expiry")
+    if (strike is None or option_type is None) != (kind != "option") or (strike is None) != (option_type is None):
+        raise ValueError(f"a {kind} {'needs' if kind == 'option' else 'has no'} strike and option type")
+    if kind == "option":
+        _strike_e2(strike)
+        if option_type not in OPTION_TYPE_CODES:
+            raise ValueError(f"option type {option_type!r} is not 'call' or 'put'")
+
+
+def canonical_id(underlying, kind, expiry, strike, option_type) -> int:
+    """Venue-independent instrument id (module docstring); raises ValueError on inconsistent fields."""
+    _check_fields(underlying, kind, expiry, strike, option_type)
+    ymd = 0 if expiry is None else expiry.year * 10000 + expiry.month * 100 + expiry.day
+    e2 = 0 if strike is None else _strike_e2(strike)
+    cp = OPTION_TYPE_CODES.get(option_type, 0)
+    return int(f"{UNDERLYING_CODES[underlying]}{KIND_CODES[kind]}{ymd:08d}{e2:014d}{cp}")
+
+
+def canonical_name(underlying, kind, expiry, strike, option_type) -> str:
+    """``BTC-20270625-150000-P`` / ``BTC-20260925-F`` / ``BTC-PERP``; strike to the cent, no ``.0``."""
+    _check_fields(underlying, kind, expiry, strike, option_type)
+    if kind == "perpetual":
+        return f"{underlying}-PERP"
+    if kind == "future":
+        return f"{underlying}-{expiry:%Y%m%d}-F"
+    whole, cents = divmod(_strike_e2(strike), 100)
+    text = str(whole) if cents == 0 else f"{whole}.{cents:02d}".rstrip("0")
+    return f"{underlying}-{expiry:%Y%m%d}-{text}-{option_type[0].upper()}"
+
+
+@dataclass(frozen=True)
+class InstrumentKey:
+    """What identifies an instrument: underlying, kind, expiry (date, None for a perpetual), strike
+    (USD, None if linear), option_type ("call"/"put", None if linear). Validated on construction."""
+
+    underlying: str
+    kind: str
+    expiry: date | None
+    strike: float | None
+    option_type: str | None
+
+    def __post_init__(self):
+        _check_fields(self.underlying, self.kind, self.expiry, self.strike, self.option_type)
+
+    @property
+    def instrument_id(self) -> int:
+        return canonical_id(self.underlying, self.kind, self.expiry, self.strike, self.option_type)
+
+    @property
+    def canonical_name(self) -> str:
+        return canonical_name(self.underlying, self.kind, self.expiry, self.strike, self.option_type)
+
+
+def parse_instrument_name(name: str) -> InstrumentKey:
+    """Deribit (``BTC-25JUN27-150000-P``, ``BTC-25SEP26``, ``BTC-PERPETUAL``) or canonical name -> key.
+
+    Raises
+    ------
+    ValueError
+        The name matches no pattern, has an invalid date or strike, or an unknown underlying.
+    """
+    for kind, style, pattern in _NAME_PATTERNS:
+        m = pattern.fullmatch(name) if isinstance(name, str) else None
+        if m is None:
+            continue
+        g = m.groups()
+        try:
+            if style == "dmy":
+                if g[2] not in _MONTHS:
+                    raise ValueError(f"unknown month {g[2]!r}")
+                expiry = date(2000 + int(g[3]), _MONTHS.index(g[2]) + 1, int(g[1]))
+                rest = g[4:]
+            elif style == "ymd":
+                expiry = datetime.strptime(g[1], "%Y%m%d").date()
+                rest = g[2:]
+            else:
+                expiry, rest = None, ()
+            strike = float(rest[0].replace("d", ".")) if kind == "option" else None
+            option_type = {"C": "call", "P": "put"}[rest[1]] if kind == "option" else None
+            return InstrumentKey(g[0], kind, expiry, strike, option_type)
+        except ValueError as exc:
+            raise ValueError(f"instrument name {name!r}: {exc}") from None
+    raise ValueError(
+        f"instrument name {name!r} is not a Deribit name (BTC-25JUN27-150000-P, BTC-25SEP26, BTC-PERPETUAL) "
+        "or a canonical one (BTC-20270625-150000-P, BTC-20260925-F, BTC-PERP)"
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class MarketSnapshot:
+    """One snapshot's instruments in canonical-id order; per-instrument arrays have shape (n,).
+
+    USD amounts are per 1 coin of underlying; ``mark_iv`` is a fraction; ``ttm_years`` ACT/365.25.
+    ``strike``, ``mark_iv``, ``mark_price_coin`` (coin per option), ``exchange_delta`` and
+    ``exchange_vega`` (USD per vol point, Deribit's) are NaN for futures and perpetuals.
+    """
+
+    timestamp: datetime
+    epoch: int
+    source: str
+    sha256: str
+    spot: dict[str, float]
+    names: tuple[str, ...]
+    keys: tuple[InstrumentKey, ...]
+    instrument_ids: tuple[int, ...]
+    underlying: np.ndarray
+    kind: np.ndarray
+    is_call: np.ndarray
+    strike: np.ndarray
+    ttm_years: np.ndarray
+    forward: np.ndarray
+    mark_iv: np.ndarray
+    mark_price_coin: np.ndarray
+    exchange_delta: np.ndarray
+    exchange_vega: np.ndarray
+    _rows: dict = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self):
+        for a in vars(self).values():
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+        rows = {name: i for i, name in enumerate(self.names)}
+        rows.update({iid: i for i, iid in enumerate(self.instrument_ids)})
+        object.__setattr__(self, "_rows", rows)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, name_or_id: str | int) -> int:
+        """Row of an instrument given its Deribit name, canonical name or id; raises KeyError."""
+        key = name_or_id
+        if isinstance(key, str) and key not in self._rows:
+            try:
+                key = int(key) if key.isdigit() else parse_instrument_name(key).instrument_id
+            except ValueError:
+                raise KeyError(f"{name_or_id!r} is not an instrument name or id") from None
+        elif isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            key = int(key)
+        try:
+            return self._rows[key]
+        except (KeyError, TypeError):
+            raise KeyError(f"{name_or_id!r} is not in snapshot {self.source}") from None
+
+    def age_seconds(self, at: datetime) -> float:
+        """Seconds from the snapshot timestamp to ``at`` (a naive ``at`` is taken as UTC)."""
+        at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        return (at - self.timestamp).total_seconds()
+
+
+def check_fresh(snapshot: MarketSnapshot, max_age_s: float, at: datetime | None = None) -> float:
+    """Return the snapshot's age in seconds at ``at`` (default now, UTC).
+
+    Raises
+    ------
+    StaleSnapshotError
+        The age exceeds ``max_age_s``; the message names both.
+    SnapshotError
+        The snapshot is dated after ``at``.
+    """
+    at = at or datetime.now(timezone.utc)
+    age = snapshot.age_seconds(at)
+    if age < 0:
+        raise SnapshotError(f"snapshot {snapshot.source} ({snapshot.timestamp.isoformat()}) is dated {-age:.0f} s after {at.isoformat()}")
+    if age > max_age_s:
+        raise StaleSnapshotError(
+            f"snapshot {snapshot.source} ({snapshot.timestamp.isoformat()}) is {age:.0f} s old at {at.isoformat()}; the limit is {max_age_s:g} s"
+        )
+    return age
+
+
+
+def _number(row: dict, column: str, where: str, lower: str = "") -> float:
+    """Parse a finite float from ``row[column]``; ``lower`` "positive" or "non-negative" bounds it."""
+    text = row[column]
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        raise SnapshotError(f"{where}: {column} {text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise SnapshotError(f"{where}: {column} {text!r} is not finite")
+    if (lower == "positive" and v <= 0) or (lower == "non-negative" and v < 0):
+        raise SnapshotError(f"{where}: {column} = {text} must be {lower}")
+    return v
+
+
+def _utc(row: dict, column: str, where: str) -> datetime:
+    try:
+        ts = datetime.fromisoformat(row[column])
+    except (TypeError, ValueError):
+        raise SnapshotError(f"{where}: {column} {row[column]!r} is not an ISO date-time") from None
+    if ts.tzinfo is None:
+        raise SnapshotError(f"{where}: {column} {row[column]!r} has no time zone")
+    return ts.astimezone(timezone.utc)
+
+
+def _option_row(row: dict, where: str, ts: datetime) -> tuple:
+    """Validate one CSV row; return (key, name, forward, ttm, iv, mark, delta, vega, spot)."""
+    cur, name, cp = row["currency"], row["instrument_name"], row["option_type"]
+    if cur not in UNDERLYING_CODES:
+        raise SnapshotError(f"{where}: unknown currency {cur!r} (known: {', '.join(UNDERLYING_CODES)})")
+    if cp not in OPTION_TYPE_CODES:
+        raise SnapshotError(f"{where}: option_type {cp!r} is not 'call' or 'put'")
+    try:
+        key = parse_instrument_name(name)
+    except ValueError as exc:
+        raise SnapshotError(f"{where}: {exc}") from None
+    forward = _number(row, "underlying", where, "positive")
+    strike = _number(row, "strike", where, "positive")
+    ttm = _number(row, "time_to_maturity", where, "positive")
+    iv = _number(row, "implied_volatility", where, "positive")
+    mark = _number(row, "mark_price", where, "non-negative")
+    spot = _number(row, "index_price", where, "positive")
+    _number(row, "futures_price", where, "positive")
+    delta, vega = _number(row, "delta", where), _number(row, "vega", where)
+    expiry = _utc(row, "expiry_datetime", where)
+    if key.kind != "option":
+        bad = [f"it names a {key.kind}, not an option"]
+    else:
+        bad = [f"{what} {a} in the name, {b} in the columns" for what, a, b, differ in (
+            ("underlying", key.underlying, cur, key.underlying != cur),
+            ("strike", key.strike, strike, abs(key.strike - strike) >= 0.005),
+            ("option type", key.option_type, cp, key.option_type != cp),
+            ("expiry", key.expiry, expiry.date(), key.expiry != expiry.date()),
+        ) if differ]  # fmt: skip
+    if bad:
+        raise SnapshotError(f"{where}: instrument name {name} disagrees with its columns: {'; '.join(bad)}")
+    if abs((expiry - ts).total_seconds() - ttm * YEAR.total_seconds()) > TTM_TOLERANCE_S:
+        raise SnapshotError(f"{where}: time_to_maturity {ttm} disagrees with expiry_datetime - timestamp")
+    return key, name, forward, ttm, iv, mark, delta, vega, spot
+
+
+def load_snapshot(path) -> MarketSnapshot:
+    """Read and validate a Deribit option-chain CSV (fixtures/snapshots/README.md).
+
+    Raises
+    ------
+    SnapshotError
+        File missing, empty or not UTF-8; a required column missing; naming the file and the
+        1-based CSV line: a value non-numeric, non-finite or non-positive (forward, strike, IV,
+        time to maturity), unknown currency, option_type not call/put, an instrument name that
+        does not parse or disagrees with its columns, a duplicate instrument, a second timestamp.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
+    source = path.name
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{source}: not UTF-8 text") from None
+    if not text.strip():
+        raise SnapshotError(f"{source}: empty file")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise SnapshotError(f"{source} line 1: missing required column(s) {', '.join(missing)}")
+    ts, rows, seen, futures, index_px = None, [], {}, {}, {}
+    for row in reader:
+        line = reader.line_num
+        where = f"{source} line {line}"
+        if None in row or None in row.values():
+            raise SnapshotError(f"{where}: field count differs from the header's {len(reader.fieldnames)}")
+        row_ts = _utc(row, "timestamp", where)
+        if ts is None:
+            ts, ts_line = row_ts, line
+        elif row_ts != ts:
+            raise SnapshotError(f"{where}: timestamp {row['timestamp']} differs from line {ts_line}'s {ts.isoformat()}")
+        key, name, forward, ttm, iv, mark, delta, vega, spot = _option_row(row, where, ts)
+        if key.instrument_id in seen:
+            raise SnapshotError(f"{where}: duplicate instrument {name} (first on line {seen[key.instrument_id]})")
+        seen[key.instrument_id] = line
+        rows.append((key, name, forward, ttm, iv, mark, delta, vega))
+        index_px.setdefault(key.underlying, []).append(spot)
+        fname = row["futures_instrument_name"]
+        if fname and not row["underlying_name"].startswith("SYN.") and not fname.startswith("SYN."):
+            try:
+                fkey = parse_instrument_name(fname)
+            except ValueError as exc:
+                raise SnapshotError(f"{where}: futures_instrument_name: {exc}") from None
+            if fkey.kind != "future" or fkey.underlying != key.underlying:
+                raise SnapshotError(f"{where}: futures_instrument_name {fname} is not a {key.underlying} dated future")
+            entry = futures.setdefault(fkey.instrument_id, (fkey, fname, line, []))
+            if entry[1] != fname:
+                raise SnapshotError(f"{where}: future {fname} duplicates {entry[1]} (line {entry[2]})")
+            entry[3].append(float(row["futures_price"]))
+    if ts is None:
+        raise SnapshotError(f"{source}: no instrument rows")
+    spot = {u: float(np.median(v)) for u, v in index_px.items()}
+    nan = math.nan
+    for fkey, fname, line, prices in futures.values():
+        e = fkey.expiry
+        ttm = (datetime(e.year, e.month, e.day, EXPIRY_HOUR_UTC, tzinfo=timezone.utc) - ts) / YEAR
+        if ttm <= 0:
+            raise SnapshotError(f"{source} line {line}: future {fname} expired before the snapshot")
+        rows.append((fkey, fname, float(np.median(prices)), ttm, nan, nan, nan, nan))
+    for u in spot:
+        rows.append((InstrumentKey(u, "perpetual", None, None, None), f"{u}-PERPETUAL", spot[u], 0.0, nan, nan, nan, nan))
+    rows.sort(key=lambda r: r[0].instrument_id)
+    keys = tuple(r[0] for r in rows)
+    col = lambda j: np.array([r[j] for r in rows], dtype=np.float64)  # noqa: E731
+    return MarketSnapshot(
+        timestamp=ts,
+        epoch=(ts - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(seconds=1),
+        source=source,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        spot=spot,
+        names=tuple(r[1] for r in rows),
+        keys=keys,
+        instrument_ids=tuple(k.instrument_id for k in keys),
+        underlying=np.array([k.underlying for k in keys]),
+        kind=np.array([k.kind for k in keys]),
+        is_call=np.array([k.option_type == "call" for k in keys], dtype=bool),
+        strike=np.array([nan if k.strike is None else k.strike for k in keys], dtype=np.float64),
+        ttm_years=col(3),
+        forward=col(2),
+        mark_iv=col(4),
+        mark_price_coin=col(5),
+        exchange_delta=col(6),
+        exchange_vega=col(7),
+    )

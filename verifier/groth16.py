@@ -1,0 +1,470 @@
+"""Groth16 verification over BN254 in pure Python (py_ecc), as ``snarkjs groth16 verify`` checks it.
+
+A proof (A, B, C) with public signals s_1..s_n is valid under the verification key
+(alpha, beta, gamma, delta, IC_0..IC_n) iff (Groth 2016, eprint 2016/260, section 3.2)::
+
+    e(A, B) = e(alpha, beta) * e(vk_x, gamma) * e(C, delta),   vk_x = IC_0 + sum_i s_i * IC_i
+
+with e the optimal ate pairing on BN254 (py_ecc ``bn128``: base field q, scalar field r = FIELD_P),
+A, C, alpha, IC_i in G1 and B, beta, gamma, delta in G2 (the sextic twist over Fq2). Inputs are
+snarkjs JSON: decimal strings, G1 as [x, y, "1"], G2 as [[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]].
+
+``groth16_checks`` returns three ``Check``s with stable names (a proof is valid iff all pass):
+
+=======================  ========================================================================
+groth16.public_signals   n == vk.n_public; every s_i a canonical decimal string (or int) with
+                         0 <= s_i < r: a signal >= r is rejected, never reduced mod r (SPEC 5)
+groth16.proof_points     protocol "groth16", curve "bn128"; every coordinate canonical and < q;
+                         z exactly 1; A, C on the curve (G1 has cofactor 1, so that is G1); B on
+                         the twist and in the order-r subgroup
+groth16.pairing          the equation above; "not evaluated" unless the other two passed
+=======================  ========================================================================
+
+Where this is stricter than snarkjs 0.7.6 (``src/groth16_verify.js`` + ffjavascript), on purpose:
+snarkjs reduces coordinates mod q (x + q verifies: a malleable second encoding of one proof),
+parses "007" and "0x..." signals, accepts Jacobian z != 1 and affine [x, y] points, ignores the
+proof's protocol/curve, reads the signal count from public.json rather than nPublic (missing
+trailing signals count as 0), and checks only that B is on the twist (no subgroup check). Points at
+infinity are rejected here (z must be 1): an honest A, B or C is never O, and e(O, B) = 1.
+
+Speed (SPEC 8: verify <= 0.6 s): e(alpha, beta) is computed once per key; the three other Miller
+loops run as one product with a single final exponentiation. The Miller loop runs on the twist
+over Fq2 with lines precomputed for the fixed gamma and delta, denominators dropped (they lie in
+Fq6 and die in the final exponentiation); the final exponentiation splits into the easy part
+(Frobenius maps) and the hard part (p^4 - p^2 + 1)/r. ``pairing_check_reference`` is the plain
+py_ecc twin (four full pairings) that the tests compare this against.
+
+Not audited. Errors: ``load_verification_key`` raises BundleError for a malformed key; the checks
+never raise on hostile proof or signal values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from py_ecc.fields import optimized_bn128_FQ as FQ
+from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+from py_ecc.fields import optimized_bn128_FQ12 as FQ12
+from py_ecc.optimized_bn128 import add, b, b2, curve_order, double, eq, field_modulus, is_inf, is_on_curve, multiply, neg, pairing
+from py_ecc.optimized_bn128.optimized_pairing import ate_loop_count, pseudo_binary_encoding
+
+from prover.errors import BundleError
+from prover.fixed_point import FIELD_P
+from verifier.decision import Check
+
+Q = field_modulus  #: BN254 base field modulus q (coordinates live in Fq, Fq2)
+R = FIELD_P  #: BN254 scalar field order r (public signals live in Fr)
+BN_X = 4965661367192848881  #: the BN parameter x (u): q and r are polynomials in it
+
+# Constants checked at import, as py_ecc does for its own (a wrong one would make every check moot).
+if not (
+    R == curve_order
+    and Q == 36 * BN_X**4 + 36 * BN_X**3 + 24 * BN_X**2 + 6 * BN_X + 1
+    and R == 36 * BN_X**4 + 36 * BN_X**3 + 18 * BN_X**2 + 6 * BN_X + 1
+    and ate_loop_count == 6 * BN_X + 2
+    and (Q**4 - Q**2 + 1) % R == 0
+):
+    raise ValueError("BN254 constants are inconsistent")
+
+CHECK_SIGNALS = "groth16.public_signals"
+CHECK_POINTS = "groth16.proof_points"
+CHECK_PAIRING = "groth16.pairing"
+
+# ---------------------------------------------------------------- canonical integers and points
+
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,77}")  # ASCII digits, no sign/space/leading zero; r, q < 10^77
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _canonical(value, bound: int, bound_name: str) -> int | str:
+    """``value`` as an int in [0, bound), or a reason string saying why it is not one."""
+    if isinstance(value, bool):
+        return f"{_show(value)} is a boolean, not a decimal string"
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str):
+        if not _DECIMAL.fullmatch(value):
+            return f"{_show(value)} is not a canonical decimal string (digits only, no sign, space or leading zero)"
+        n = int(value)
+    else:
+        return f"{_show(value)} is a {type(value).__name__}, not a decimal string"
+    if n < 0:
+        return f"{_show(value)} is negative"
+    if n >= bound:
+        return f"{_show(value)} >= {bound_name} (rejected, not reduced mod {bound_name})"
+    return n
+
+
+def _is_one(value, one="1") -> bool:
+    return value == one or (type(value) is int and value == int(one))
+
+
+def _parse_g1(obj, what: str) -> tuple | str:
+    """A snarkjs G1 point [x, y, "1"] -> py_ecc projective point, or a reason string.
+
+    On the curve suffices for G1: BN254's G1 has cofactor 1, so E(Fq) is the order-r group.
+    """
+    if not isinstance(obj, (list, tuple)) or len(obj) != 3:
+        return f"{what} is not [x, y, z]"
+    coords = []
+    for label, value in zip(("x", "y"), obj):
+        n = _canonical(value, Q, "q")
+        if isinstance(n, str):
+            return f"{what}.{label}: {n}"
+        coords.append(n)
+    if not _is_one(obj[2]):
+        return f'{what}.z is {_show(obj[2])}, not "1" (affine, as snarkjs writes it; z = 0 would be the point at infinity)'
+    point = (FQ(coords[0]), FQ(coords[1]), FQ.one())
+    if not is_on_curve(point, b):
+        return f"{what} is not on the curve y^2 = x^3 + 3"
+    return point
+
+
+def _parse_g2(obj, what: str) -> tuple | str:
+    """A snarkjs G2 point [[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]] -> py_ecc point in G2, or a reason."""
+    if not isinstance(obj, (list, tuple)) or len(obj) != 3 or not all(isinstance(c, (list, tuple)) and len(c) == 2 for c in obj):
+        return f"{what} is not [[x.c0, x.c1], [y.c0, y.c1], [z.c0, z.c1]]"
+    coords = []
+    for label, pair in zip(("x", "y"), obj):
+        parts = []
+        for k, value in enumerate(pair):
+            n = _canonical(value, Q, "q")
+            if isinstance(n, str):
+                return f"{what}.{label}.c{k}: {n}"
+            parts.append(n)
+        coords.append(FQ2(parts))
+    if not (_is_one(obj[2][0]) and _is_one(obj[2][1], "0")):
+        return f'{what}.z is {_show(obj[2])}, not ["1", "0"] (affine, as snarkjs writes it)'
+    point = (coords[0], coords[1], FQ2.one())
+    if not is_on_curve(point, b2):
+        return f"{what} is not on the twist y^2 = x^3 + 3/(9+i)"
+    if not g2_in_subgroup(point):
+        return f"{what} is on the twist but not in the order-r subgroup G2"
+    return point
+
+
+# ---------------------------------------------------------------- G2 subgroup check (psi endomorphism)
+
+_XI = FQ2([9, 1])  # the twist's non-residue: Fq12 = Fq2[w] / (w^6 - xi)
+_PSI_X = _XI ** ((Q - 1) // 3)  # w^(2(q-1)): psi's x factor
+_PSI_Y = _XI ** ((Q - 1) // 2)  # w^(3(q-1)): psi's y factor
+_SIX_X2 = 6 * BN_X**2  # = q - r: psi acts on G2 as [q] = [6x^2] (mod r)
+
+
+def _conj(a: FQ2) -> FQ2:
+    return FQ2([a.coeffs[0], -a.coeffs[1]])
+
+
+def psi(point: tuple) -> tuple:
+    """Untwist-Frobenius-twist endomorphism of the twist E'(Fq2): (x, y) -> (conj(x) xi^((q-1)/3), conj(y) xi^((q-1)/2))."""
+    x, y, z = point
+    return (_conj(x) * _PSI_X, _conj(y) * _PSI_Y, _conj(z))
+
+
+def g2_in_subgroup(point: tuple) -> bool:
+    """True iff a point on the twist lies in the order-r subgroup G2 (the point at infinity does).
+
+    Test psi(P) == [6x^2]P: necessary since psi acts on G2 as [q] and q = r + 6x^2; sufficient for
+    BN254 (Dai, Lin, Zhao, Zhou, "Fast subgroup membership testings for G1, G2 and GT on
+    pairing-friendly curves", 2022, as gnark uses it). A 127-bit multiplication instead of the
+    254-bit [r]P == O (``g2_in_subgroup_naive``); tests compare the two.
+    """
+    if is_inf(point):
+        return True
+    return eq(psi(point), multiply(point, _SIX_X2))
+
+
+def g2_in_subgroup_naive(point: tuple) -> bool:
+    """[r]P == O: the definition, for tests and the benchmark."""
+    return is_inf(multiply(point, R))
+
+
+# ---------------------------------------------------------------- pairing: Miller loop on the twist
+
+def _line(r: tuple, t: tuple) -> tuple | None:
+    """The line through R and T on the twist (the tangent if R == T), up to an Fq6 factor.
+
+    At P = (xp, yp) in G1 it evaluates to cx*xp*w + cy*yp + c3*w^3 in Fq12 = Fq2[w]; py_ecc's
+    ``linefunc`` on the untwisted points gives the same times w^2 (chord) or w^3 (tangent).
+    Returns (cx, cy, c3), or None for a vertical line (a value in Fq6: 1 after final exponentiation).
+    """
+    x1, y1, z1 = r
+    x2, y2, z2 = t
+    num = y2 * z1 - y1 * z2
+    den = x2 * z1 - x1 * z2
+    if den != FQ2.zero():
+        return num * z1, -(den * z1), den * y1 - num * x1
+    if num == FQ2.zero():
+        x1_sq = x1 * x1
+        return 3 * x1_sq * z1, -(2 * y1 * z1 * z1), 2 * y1 * y1 * z1 - 3 * x1_sq * x1
+    return None
+
+
+def miller_lines(q: tuple) -> tuple:
+    """Lines of the optimal ate Miller loop of Q in G2, in py_ecc's order (loop count 6x + 2)."""
+    lines = []
+    r, neg_q = q, neg(q)
+    for digit in pseudo_binary_encoding[63::-1]:
+        lines.append(_line(r, r))
+        r = double(r)
+        if digit:
+            t = q if digit == 1 else neg_q
+            lines.append(_line(r, t))
+            r = add(r, t)
+    q1 = psi(q)
+    neg_q2 = neg(psi(q1))
+    lines.append(_line(r, q1))
+    lines.append(_line(add(r, q1), neg_q2))
+    return tuple(lines)
+
+
+def _times_line(f: FQ12, line: tuple, xp: int, yp: int) -> FQ12:
+    """f * line(P); Fq2 element a0 + a1*i embeds in py_ecc's Fq12 as (a0 - 9 a1) + a1 w^6."""
+    cx, cy, c3 = line
+    a, bx = cy.coeffs, cx.coeffs
+    c = c3.coeffs
+    a0, a1 = a[0] * yp, a[1] * yp
+    b0, b1 = bx[0] * xp, bx[1] * xp
+    return f * FQ12([a0 - 9 * a1, b0 - 9 * b1, 0, c[0] - 9 * c[1], 0, 0, a1, b1, 0, c[1], 0, 0])
+
+
+def miller_product(pairs: list[tuple[tuple, tuple]]) -> FQ12:
+    """prod_k f_{6x+2, Q_k}(P_k) up to Fq6 factors, one shared squaring per step (no final exp).
+
+    ``pairs``: (miller_lines(Q_k), P_k) with P_k a py_ecc G1 point; a P_k at infinity contributes 1.
+    """
+    evals = []
+    for lines, p in pairs:
+        if is_inf(p):
+            continue
+        zinv = pow(p[2].n, -1, Q)
+        evals.append((lines, p[0].n * zinv % Q, p[1].n * zinv % Q))
+    f = FQ12.one()
+    k = 0
+    for digit in pseudo_binary_encoding[63::-1]:
+        f = f * f
+        for step in range(2 if digit else 1):
+            for lines, xp, yp in evals:
+                if lines[k + step] is not None:
+                    f = _times_line(f, lines[k + step], xp, yp)
+        k += 2 if digit else 1
+    for step in range(2):
+        for lines, xp, yp in evals:
+            if lines[k + step] is not None:
+                f = _times_line(f, lines[k + step], xp, yp)
+    return f
+
+
+# ---------------------------------------------------------------- final exponentiation
+
+_W = FQ12([0, 1] + [0] * 10)
+_xi_pow = _XI ** ((Q - 1) // 6)  # w^(q-1) = xi^((q-1)/6), since w^6 = xi
+_W_Q = _W * FQ12([_xi_pow.coeffs[0] - 9 * _xi_pow.coeffs[1]] + [0] * 5 + [_xi_pow.coeffs[1]] + [0] * 5)
+_FROB = [FQ12.one()]  # _FROB[i] = (w^i)^q
+for _ in range(11):
+    _FROB.append(_FROB[-1] * _W_Q)
+_HARD = (Q**4 - Q**2 + 1) // R
+
+
+def frobenius(f: FQ12) -> FQ12:
+    """f^q: sum_i c_i (w^i)^q, the coefficients c_i being in Fq."""
+    out = [0] * 12
+    for c, wq in zip(f.coeffs, _FROB):
+        if c:
+            for j, d in enumerate(wq.coeffs):
+                out[j] += c * d
+    return FQ12(out)
+
+
+def final_exponentiate(f: FQ12) -> FQ12:
+    """f^((q^12 - 1)/r) = ((f^(q^6 - 1))^(q^2 + 1))^((q^4 - q^2 + 1)/r); equals py_ecc's."""
+    conj = FQ12([c if i % 2 == 0 else -c for i, c in enumerate(f.coeffs)])  # f^(q^6): w -> -w
+    f = conj / f
+    f = frobenius(frobenius(f)) * f
+    return f**_HARD
+
+
+# ---------------------------------------------------------------- verification key
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """A parsed, validated snarkjs Groth16 verification key with its per-key precomputation.
+
+    Points are py_ecc ``optimized_bn128`` projective tuples with z = 1. ``alphabeta_12`` is
+    e(alpha, beta) (final-exponentiated); ``gamma_lines`` / ``delta_lines`` are ``miller_lines``.
+    The key's own ``vk_alphabeta_12`` field, if any, is ignored (snarkjs ignores it too).
+    """
+
+    n_public: int
+    alpha_1: tuple
+    beta_2: tuple
+    gamma_2: tuple
+    delta_2: tuple
+    ic: tuple
+    alphabeta_12: FQ12 = field(repr=False, compare=False)
+    gamma_lines: tuple = field(repr=False, compare=False)
+    delta_lines: tuple = field(repr=False, compare=False)
+
+
+def load_verification_key(vk_json: dict) -> VerificationKey:
+    """Parse and validate a snarkjs ``verification_key.json`` (as a dict).
+
+    Raises
+    ------
+    BundleError
+        Not a dict; protocol not "groth16" or curve not "bn128"; a field missing; nPublic not a
+        non-negative int; a coordinate not a canonical decimal < q; a point not affine (z = 1), off
+        its curve or (G2) outside the order-r subgroup; len(IC) != nPublic + 1. Names the field.
+
+    Notes
+    -----
+    About 40 ms (one Miller loop, one final exponentiation, three G2 subgroup checks); results
+    are cached per key content, so a venue verifying many bundles under one key pays it once.
+    """
+    if not isinstance(vk_json, dict):
+        raise BundleError(f"verification key is a {type(vk_json).__name__}, not a JSON object")
+    try:
+        text = json.dumps(vk_json, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise BundleError(f"verification key is not plain JSON: {exc}") from None
+    return _load_cached(text)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(text: str) -> VerificationKey:
+    vk = json.loads(text)
+    if vk.get("protocol") != "groth16":
+        raise BundleError(f"verification key protocol is {_show(vk.get('protocol'))}, expected 'groth16'")
+    if vk.get("curve") != "bn128":
+        raise BundleError(f"verification key curve is {_show(vk.get('curve'))}, expected 'bn128' (BN254)")
+    for name in ("nPublic", "vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"):
+        if name not in vk:
+            raise BundleError(f"verification key has no {name}")
+    n_public = vk["nPublic"]
+    if type(n_public) is not int or n_public < 0:
+        raise BundleError(f"verification key nPublic is {_show(n_public)}, not a non-negative integer")
+    if not isinstance(vk["IC"], list) or len(vk["IC"]) != n_public + 1:
+        count = len(vk["IC"]) if isinstance(vk["IC"], list) else "no list of"
+        raise BundleError(f"verification key IC has {count} points; nPublic = {n_public} needs {n_public + 1}")
+
+    def point(parsed):
+        if isinstance(parsed, str):
+            raise BundleError(f"verification key {parsed}")
+        return parsed
+
+    alpha = point(_parse_g1(vk["vk_alpha_1"], "vk_alpha_1"))
+    beta, gamma, delta = (point(_parse_g2(vk[n], n)) for n in ("vk_beta_2", "vk_gamma_2", "vk_delta_2"))
+    ic = tuple(point(_parse_g1(p, f"IC[{i}]")) for i, p in enumerate(vk["IC"]))
+    alphabeta = final_exponentiate(miller_product([(miller_lines(beta), alpha)]))
+    return VerificationKey(n_public, alpha, beta, gamma, delta, ic, alphabeta, miller_lines(gamma), miller_lines(delta))
+
+
+# ---------------------------------------------------------------- the checks
+
+def _signals_check(vk: VerificationKey, public_signals) -> tuple[Check, list[int] | None]:
+    if not isinstance(public_signals, (list, tuple)):
+        return Check(CHECK_SIGNALS, False, f"public signals are a {type(public_signals).__name__}, not a list"), None
+    problems = []
+    if len(public_signals) != vk.n_public:
+        problems.append(f"{len(public_signals)} public signals, the verification key expects nPublic = {vk.n_public}")
+    values = []
+    for i, value in enumerate(public_signals):
+        n = _canonical(value, R, "r")
+        if isinstance(n, str):
+            problems.append(f"public_signals[{i}]: {n}")
+        values.append(n)
+    if problems:
+        return Check(CHECK_SIGNALS, False, "; ".join(problems)), None
+    return Check(CHECK_SIGNALS, True, f"{vk.n_public} canonical public signals, each < r"), values
+
+
+def _points_check(proof_json) -> tuple[Check, tuple | None]:
+    if not isinstance(proof_json, dict):
+        return Check(CHECK_POINTS, False, f"proof is a {type(proof_json).__name__}, not a JSON object"), None
+    problems = []
+    if proof_json.get("protocol") != "groth16":
+        problems.append(f"proof protocol is {_show(proof_json.get('protocol'))}, expected 'groth16'")
+    if proof_json.get("curve") != "bn128":
+        problems.append(f"proof curve is {_show(proof_json.get('curve'))}, expected 'bn128'")
+    points = []
+    for name, parse in (("pi_a", _parse_g1), ("pi_b", _parse_g2), ("pi_c", _parse_g1)):
+        parsed = parse(proof_json[name], name) if name in proof_json else f"proof has no {name}"
+        if isinstance(parsed, str):
+            problems.append(parsed)
+        points.append(parsed)
+    if problems:
+        return Check(CHECK_POINTS, False, "; ".join(problems)), None
+    return Check(CHECK_POINTS, True, "pi_a, pi_c on the curve (G1); pi_b on the twist and in G2"), tuple(points)
+
+
+def vk_x(vk: VerificationKey, signals: list[int]) -> tuple:
+    """IC_0 + sum_i s_i IC_i, one shared doubling chain for all terms (Straus / Shamir's trick)."""
+    acc = (FQ.one(), FQ.one(), FQ.zero())
+    for bit in range(max((s.bit_length() for s in signals), default=0) - 1, -1, -1):
+        acc = double(acc)
+        for s, p in zip(signals, vk.ic[1:]):
+            if (s >> bit) & 1:
+                acc = add(acc, p)
+    return add(acc, vk.ic[0])
+
+
+def groth16_checks(vk: VerificationKey, proof_json: dict, public_signals: list) -> list[Check]:
+    """The Groth16 verifier's three checks on one proof, in order; never raises on hostile values.
+
+    Parameters
+    ----------
+    vk : VerificationKey
+        From ``load_verification_key`` (a dict is loaded first; BundleError if malformed).
+    proof_json : dict
+        snarkjs ``proof.json``: pi_a, pi_b, pi_c as decimal strings, protocol, curve.
+    public_signals : list
+        snarkjs ``public.json``: n_public decimal strings (ints accepted), each in [0, r).
+
+    Returns
+    -------
+    list[Check], length 3
+        ``groth16.public_signals``, ``groth16.proof_points``, ``groth16.pairing``; each failed
+        reason names the signal index or proof element. The pairing is "not evaluated" unless the
+        first two passed.
+    """
+    if not isinstance(vk, VerificationKey):
+        vk = load_verification_key(vk)
+    signals_check, signals = _signals_check(vk, public_signals)
+    points_check, points = _points_check(proof_json)
+    if signals is None or points is None:
+        failed = [c.name for c in (signals_check, points_check) if not c.passed]
+        pairing_check = Check(CHECK_PAIRING, False, f"not evaluated: {' and '.join(failed)} failed")
+    else:
+        a, b_, c = points
+        f = miller_product([(miller_lines(b_), a), (vk.gamma_lines, neg(vk_x(vk, signals))), (vk.delta_lines, neg(c))])
+        ok = final_exponentiate(f) == vk.alphabeta_12
+        pairing_check = Check(
+            CHECK_PAIRING,
+            ok,
+            "e(A, B) = e(alpha, beta) e(vk_x, gamma) e(C, delta)"
+            if ok
+            else "pairing equation fails: the proof does not verify for these public signals under this key",
+        )
+    return [signals_check, points_check, pairing_check]
+
+
+def verify(vk, proof_json: dict, public_signals: list) -> bool:
+    """True iff every check of ``groth16_checks`` passes."""
+    return all(c.passed for c in groth16_checks(vk, proof_json, public_signals))
+
+
+def pairing_check_reference(vk: VerificationKey, a: tuple, b_: tuple, c: tuple, signals: list[int]) -> bool:
+    """The pairing equation with py_ecc's own ``pairing`` four times (no precomputation): the twin
+    that tests compare the fast path against, and the benchmark's baseline. Inputs already parsed."""
+    x = vk.ic[0]
+    for s, p in zip(signals, vk.ic[1:]):
+        x = add(x, multiply(p, s))
+    rhs = pairing(vk.beta_2, vk.alpha_1) * pairing(vk.gamma_2, x) * pairing(vk.delta_2, c)
+    return pairing(b_, a) == rhs
