@@ -1,0 +1,1 @@
+"""Plain scalar reference implementations (tests only), written apart from the vectorised code."""
