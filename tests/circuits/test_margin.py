@@ -181,7 +181,7 @@ def test_vega_over_limit_is_refused(circuit):
 
 def test_short_vega_over_limit_is_refused(circuit):
     short = book({11: "-20"}, {"USDC": 10_000_000 * 10**8})  # -1,800 USD per vol point, well collateralised
-    err = circuit.expect_witness_failure(inputs(short, _policy(vega_limit_usd={"BTC": "1799", "ETH": "500"}, multiplier_k="1")))
+    err = circuit.expect_witness_failure(inputs(short, _policy(vega_limit_usd={"BTC": "1799", "ETH": "500"}, delta_limit_usd={"BTC": "1000000", "ETH": "50000"})))
     assert failed_at(err, "vega_lower[u].in <== vega_limit_e6[u] * QTY_SCALE() + net_vega[u]")
 
 
@@ -197,7 +197,8 @@ def test_forged_net_vega_fails_r1cs(circuit, witness):
 
 
 def test_changed_quantity_breaks_the_commitment(circuit, valid):
-    bad = {**valid, "qty_e8": [valid["qty_e8"][0] // 2, *valid["qty_e8"][1:]]}
+    # half the short call: a smaller, still consistent book, proven against the old commitment
+    bad = {**inputs(book({**HEDGED, 11: "-0.5"})), "portfolio_commitment": valid["portfolio_commitment"]}
     assert failed_at(circuit.expect_witness_failure(bad), "commitment.out === portfolio_commitment")
 
 
@@ -218,13 +219,13 @@ def test_forged_commitment_fails_r1cs(circuit, witness):
 
 
 def test_book_with_fewer_positions_fills_inert_slots(circuit):
-    one = inputs(book({13: "2"}, {"USDC": 10_000 * 10**8}))
+    one = inputs(book({13: "1"}, {"USDC": 50_000 * 10**8}))
     assert one["qty_e8"][1:] == [0, 0]
     circuit.check_constraints(circuit.witness(one))
 
 
 def test_forged_contribution_of_an_inert_slot_fails_r1cs(circuit):
-    one = inputs(book({13: "2"}, {"USDC": 10_000 * 10**8}))
+    one = inputs(book({13: "1"}, {"USDC": 50_000 * 10**8}))
     w = circuit.witness(one)
     # slot 2 is inert (qty 0, record at leaf 0): claim it contributes a gain in scenario 0
     forged_fails(circuit, w, {"main.q_u[2][0]": 10**8})
@@ -233,12 +234,15 @@ def test_forged_contribution_of_an_inert_slot_fails_r1cs(circuit):
 
 
 def test_inert_slot_with_quantity_is_not_inert(circuit):
-    # a "padding" slot pointing at leaf 0 with a quantity is a real position on record 0 (BTC call)
-    base = inputs(book({13: "2"}, {"USDC": 10_000 * 10**8}))
+    # a "padding" slot (record at leaf 0, the BTC call) given a quantity is a real position: inertness
+    # rests on qty = 0 alone, and the totals then include it exactly like any other slot
+    base = inputs(book({13: "1"}, {"USDC": 50_000 * 10**8}))
     assert base["instrument_id"][2] == TABLE.records[0].instrument_id
-    moved = recommit({**base, "qty_e8": [base["qty_e8"][0], 0, -(10**8)]})
-    w = circuit.witness({**moved, "worst_loss_e14": [3_500_000 * 10**14, base["worst_loss_e14"][1]]})
+    both = report(book({11: "-1", 13: "1"}, {"USDC": 50_000 * 10**8}))
+    moved = recommit({**base, "qty_e8": [base["qty_e8"][0], 0, -(10**8)], "worst_loss_e14": [um.worst_loss_e14 for um in both.underlyings]})
+    w = circuit.witness(moved)
     assert circuit.get(w, "main.term[0][4][2]") == (-(10**8) * 9_000 * 10**6) % P
+    assert circuit.get(w, "main.im") == both.im_e14
 
 
 # --- quantity range -----------------------------------------------------------------------------

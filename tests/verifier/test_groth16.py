@@ -334,7 +334,7 @@ CROSS_CHECKED = [
 
 
 @pytest.mark.parametrize("row_id", CROSS_CHECKED)
-def test_verdict_equals_snarkjs(toy_build, vk, row_id, tmp_path):
+def test_verdict_equals_snarkjs(toy_build, vk, row_id):
     proof, signals = tampered(toy_build, row_id)
     assert verify(vk, proof, signals) == snarkjs_verify(toy_build.vk, signals, proof, REPO / "build" / "test-groth16" / "scratch")
 
