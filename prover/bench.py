@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from prover.circuit import BUILD_DIR, DEFAULT_CIRCUIT, REPO, CircuitParams, circuit_params
+from prover.circuit import DEFAULT_CIRCUIT, CircuitParams, circuit_params, write_variant
 
 
 def _median(fn, repeat: int) -> float:
@@ -32,20 +32,8 @@ def _median(fn, repeat: int) -> float:
 
 
 def _bench_params(n_slots: int, like: CircuitParams) -> CircuitParams:
-    """An N-slot variant of ``like``, its main file written under build/bench/ (never in circuits/)."""
-    name = f"bench_margin_{n_slots}"
-    main = REPO / "circuits" / "main" / f"{like.name}.circom"
-    src = main.read_text().replace(f"MarginSolvency({like.n_slots},", f"MarginSolvency({n_slots},")
-    path = BUILD_DIR / "bench" / f"{name}.circom"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(src.replace('include "../margin.circom"', 'include "../../circuits/margin.circom"'))
-
-    class _P(CircuitParams):
-        @property
-        def main_path(self):
-            return path
-
-    return _P(name, n_slots, like.n_scen, like.n_und, like.n_assets, like.depth)
+    """An N-slot variant of ``like`` (main file under build/variants/, never in circuits/)."""
+    return write_variant(f"bench_margin_{n_slots}", n_slots, like.n_scen, like.n_und, like.n_assets, like.depth)
 
 
 def _prove_all(params, witness, setup, repeat, out: dict, label: str) -> dict:

@@ -18,7 +18,7 @@ from prover.errors import ToolchainError
 
 REPO = Path(__file__).resolve().parent.parent
 CIRCUITS_DIR = REPO / "circuits"
-BUILD_DIR = Path(os.environ.get("ZKMARGIN_BUILD", REPO / "build"))
+BUILD_DIR = REPO / "build"  #: inside the repo: circom2 (WASI) only sees the working tree
 DEFAULT_CIRCUIT = "margin_8"
 
 _MAIN = re.compile(r"MarginSolvency\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
@@ -34,10 +34,11 @@ class CircuitParams:
     n_und: int
     n_assets: int
     depth: int
+    main: Path | None = None  #: main file outside circuits/main/ (variants written by ``write_variant``)
 
     @property
     def main_path(self) -> Path:
-        return CIRCUITS_DIR / "main" / f"{self.name}.circom"
+        return self.main or CIRCUITS_DIR / "main" / f"{self.name}.circom"
 
     @property
     def build_dir(self) -> Path:
@@ -80,6 +81,22 @@ def circuit_params(name: str = DEFAULT_CIRCUIT) -> CircuitParams:
     if not m:
         raise ToolchainError(f"{path} does not instantiate MarginSolvency(...)")
     return CircuitParams(name, *(int(g) for g in m.groups()))
+
+
+def write_variant(name: str, n_slots: int, n_scen: int, n_und: int = 2, n_assets: int = 4, depth: int = 6) -> CircuitParams:
+    """Another instantiation of MarginSolvency (benchmarks, small test circuits), its 3-line main
+    written under build/variants/ so that circuits/main/ holds only shipped circuits."""
+    public = "risk_root, spec_hash, snapshot_epoch, challenge, portfolio_commitment, multiplier_k_e6, delta_limit_e6, vega_limit_e6, collateral_price_e6"
+    path = BUILD_DIR / "variants" / f"{name}.circom"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rel = os.path.relpath(CIRCUITS_DIR / "margin.circom", path.parent)
+    src = (
+        f'pragma circom 2.1.6;\ninclude "{rel}";\n'
+        f"component main {{public [{public}]}} = MarginSolvency({n_slots}, {n_scen}, {n_und}, {n_assets}, {depth});\n"
+    )
+    if not path.exists() or path.read_text() != src:
+        path.write_text(src)
+    return CircuitParams(name, n_slots, n_scen, n_und, n_assets, depth, path)
 
 
 def source_sha256() -> str:

@@ -49,7 +49,10 @@ class ToyBuild:
 
 
 def _version(package: str) -> str:
-    return json.loads((REPO / "node_modules" / package / "package.json").read_text())["version"]
+    path = REPO / "node_modules" / package / "package.json"
+    if not path.exists():
+        pytest.fail(f"{path} missing: run `npm ci` in {REPO} (CI: .ci/setup)")
+    return json.loads(path.read_text())["version"]
 
 
 def _node_tool(name: str) -> str:
@@ -93,7 +96,7 @@ def _cache_key() -> str:
         h.update(path.read_bytes())
     for pkg in ("circom2", "snarkjs", "circomlib"):
         h.update(_version(pkg).encode())
-    h.update(groth16py.__version__.encode() if hasattr(groth16py, "__version__") else b"groth16py")
+    h.update(str(getattr(groth16py, "__version__", "unknown")).encode())
     return h.hexdigest()[:16]
 
 
