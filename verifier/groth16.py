@@ -31,8 +31,10 @@ Speed (SPEC 8: verify <= 0.6 s): e(alpha, beta) is computed once per key; the th
 loops run as one product with a single final exponentiation. The Miller loop runs on the twist
 over Fq2 with lines precomputed for the fixed gamma and delta, denominators dropped (they lie in
 Fq6 and die in the final exponentiation); the final exponentiation splits into the easy part
-(Frobenius maps) and the hard part (p^4 - p^2 + 1)/r. ``pairing_check_reference`` is the plain
-py_ecc twin (four full pairings) that the tests compare this against.
+(Frobenius maps) and the hard part (q^4 - q^2 + 1)/r; B's subgroup check uses psi. Measured on the
+toy circuit (3 public signals, 2-core dev box, median of 5): 0.09 s per proof, against 1.03 s for
+four plain py_ecc pairings (``pairing_check_reference``, the twin the tests compare this against).
+Each public signal adds up to 254 doublings-and-adds shared with the others (``vk_x``).
 
 Not audited. Errors: ``load_verification_key`` raises BundleError for a malformed key; the checks
 never raise on hostile proof or signal values.
@@ -325,8 +327,8 @@ def load_verification_key(vk_json: dict) -> VerificationKey:
 
     Notes
     -----
-    About 40 ms (one Miller loop, one final exponentiation, three G2 subgroup checks); results
-    are cached per key content, so a venue verifying many bundles under one key pays it once.
+    About 0.13 s (e(alpha, beta), three G2 subgroup checks, the gamma and delta Miller lines);
+    cached per key content (8 keys), so a venue verifying many bundles under one key pays it once.
     """
     if not isinstance(vk_json, dict):
         raise BundleError(f"verification key is a {type(vk_json).__name__}, not a JSON object")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prover.prove import proof_from_eth_bytes  # the prover's converter, tested here too
 
 REPO = Path(__file__).resolve().parents[2]
 TOY = Path("tests/verifier/toy/preimage.circom")  # relative: circom2 (WASI) sees only the repo tree
@@ -100,13 +101,6 @@ def _cache_key() -> str:
     return h.hexdigest()[:16]
 
 
-def _eth_bytes_to_snarkjs(blob: bytes) -> dict:
-    """groth16py's 256 bytes (a.x, a.y, b.x.c1, b.x.c0, b.y.c1, b.y.c0, c.x, c.y; BE) -> proof.json."""
-    assert len(blob) == 256, f"groth16py returned {len(blob)} bytes, expected 256"
-    w = [str(int.from_bytes(blob[i : i + 32], "big")) for i in range(0, 256, 32)]
-    return {"pi_a": [w[0], w[1], "1"], "pi_b": [[w[3], w[2]], [w[5], w[4]], ["1", "0"]], "pi_c": [w[6], w[7], "1"], "protocol": "groth16", "curve": "bn128"}
-
-
 def _build(out: Path) -> None:
     rel = out.relative_to(REPO)
     run_tool("circom2", TOY, "--O2", "--r1cs", "--wasm", "--sym", "-l", "node_modules", "-o", rel)
@@ -128,7 +122,7 @@ def _build(out: Path) -> None:
     pk, vk = groth16py.setup(str(out / "preimage.r1cs"))  # DEV single-party setup, random toxic waste
     (out / "g16_vk.json").write_text(vk.to_json())
     blob = groth16py.prove_wtns(pk, str(out / "witness.wtns"))
-    (out / "g16_proof.json").write_text(json.dumps(_eth_bytes_to_snarkjs(bytes(blob))))
+    (out / "g16_proof.json").write_text(json.dumps(proof_from_eth_bytes(bytes(blob))))
     for name in ("pot_0.ptau", "pot_1.ptau", "c0.zkey"):
         (out / name).unlink()
 
