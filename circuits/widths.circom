@@ -45,7 +45,7 @@ function SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS) {
     if (assets > coll) { coll = assets; }
     coll = coll + 1;
     var lhs = coll + ceil_log2(K_SCALE());
-    var rhs = K_BITS() + AGG_BITS(N_SLOTS) + ceil_log2(N_UND + 1);
+    var rhs = K_BITS() + 1 + AGG_BITS(N_SLOTS) + ceil_log2(N_UND + 1);   // k - 1e6 < 2^K_BITS
     if (rhs > lhs) { lhs = rhs; }
     return lhs + 1;
 }
