@@ -7,8 +7,9 @@ p/2, so a signed value never wraps modulo p. ``docs/bounds.md`` works the same s
 this module raises ``ValueError`` at import if a width is changed so that they no longer hold
 (py_ecc checks its curve constants at import in the same spirit).
 
-Rounding: ``to_fixed`` rounds half away from zero (``sign(x) * floor(|x| * scale + 0.5)``), in
-float64; a value at an exact half-unit rounds away from zero (2.5e-6 USD -> 3 at 1e6).
+Rounding: ``to_fixed`` rounds half away from zero in float64: ``y = |x| * scale``, then
+``floor(y) + (y - floor(y) >= 0.5)`` with the sign of x; a value at an exact half-unit rounds away
+from zero (2.5 -> 3, -2.5 -> -3), and 0.49999999999999994 rounds to 0 (``floor(y + 0.5)`` would not).
 """
 
 from __future__ import annotations
@@ -96,7 +97,9 @@ def to_fixed(x, scale: int) -> np.ndarray:
     scaled = np.abs(a) * scale
     if np.any(scaled >= 2.0**62):
         raise RangeError("value too large for fixed point")
-    return (np.sign(a) * np.floor(scaled + 0.5)).astype(np.int64)
+    whole = np.floor(scaled)
+    # compare the fraction with 0.5 instead of adding 0.5: floor(x + 0.5) rounds 0.49999999999999994 up
+    return (np.sign(a) * (whole + (scaled - whole >= 0.5))).astype(np.int64)
 
 
 def check_signed(value: int, bits: int, what: str) -> int:
