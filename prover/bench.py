@@ -3,7 +3,8 @@
 Prints (and with --json emits) medians over ``--repeat`` runs of: the risk-array evaluation of the
 whole real snapshot (vectorised numpy/scipy) and its Poseidon commitment; constraints of the demo
 circuit and per position slot (marginal cost from a 1-slot build); witness generation; proving
-with groth16py and, when a zkey exists, snarkjs; verification with py_ecc (ours), the snarkjs CLI
+with groth16py (the demo's dev key) and, with ``--zkey``, snarkjs vs groth16py from one zkey of a
+1-slot variant (a 2^14 dev ptau: minutes the first time, cached); verification with py_ecc (ours), the snarkjs CLI
 and groth16py on the same proof; the bundle size; dev setup time. ``--slots N`` also builds,
 sets up (dev) and proves an N-slot circuit (e.g. 32, the SPEC target) filled with the demo book
 plus inert slots. Machines here are shared and noisy: read the ratios, not only the seconds.
@@ -47,10 +48,37 @@ def _prove_all(params, witness, setup, repeat, out: dict, label: str) -> dict:
         res = res or runs[0]
         out[f"{label}witness_s"] = statistics.median(r.timings["witness_s"] for r in runs)
         out[f"{label}prove_{backend}_s"] = statistics.median(r.timings["prove_s"] for r in runs)
+        if backend == "groth16py":
+            out[f"{label}key_load_groth16py_s"] = statistics.median(r.timings["key_load_s"] for r in runs)
     return res
 
 
-def run_bench(repeat: int = 3, slots: tuple[int, ...] = (), progress=print) -> dict:
+def _zkey_compare(params, table, book, spec, prices, policy, snapshot, repeat, fig, progress) -> None:
+    """1-slot variant with a real snarkjs setup (dev ptau, cached): snarkjs vs groth16py proving
+    from the same zkey, and the ptau / setup times."""
+    from dataclasses import replace
+
+    from prover import setup as su
+    from prover import snarkjs
+    from prover.witness import build_witness
+
+    p1 = _bench_params(1, params)
+    power = su.ptau_power(snarkjs.compile_circuit(p1)["constraints"], p1.n_public)
+    fig["zkey_ptau_power"] = power
+    progress(f"snarkjs path: dev ptau 2^{power} (cached after the first run), groth16 setup, provers side by side")
+    t = time.perf_counter()
+    ptau = su.dev_ptau(power, progress)
+    fig["zkey_ptau_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rec = su.snarkjs_setup(p1, ptau, external=False, progress=progress)
+    fig["zkey_groth16_setup_s"] = time.perf_counter() - t
+    one = replace(book, positions=book.positions[:1])
+    w = build_witness(p1, table, one, spec, prices, policy, policy.challenge, snapshot.epoch, spec.spec_hash)
+    _prove_all(p1, w, rec, repeat, fig, "zkey_slots1_")
+    fig["ratio_snarkjs_over_groth16py_prove"] = fig["zkey_slots1_prove_snarkjs_s"] / fig["zkey_slots1_prove_groth16py_s"]
+
+
+def run_bench(repeat: int = 3, slots: tuple[int, ...] = (), progress=print, zkey: bool = False) -> dict:
     """Measure everything; returns a flat dict of figures (seconds, counts, bytes, ratios)."""
     import groth16py
 
@@ -80,6 +108,7 @@ def run_bench(repeat: int = 3, slots: tuple[int, ...] = (), progress=print) -> d
     table = build_risk_table(snapshot, spec, params.depth)
 
     progress("constraints")
+    params = _bench_params(params.n_slots, params)  # same circuit, own keys: the demo's are left alone
     build = snarkjs.compile_circuit(params)
     one = _bench_params(1, params)
     c1 = snarkjs.compile_circuit(one)["constraints"]
@@ -90,10 +119,7 @@ def run_bench(repeat: int = 3, slots: tuple[int, ...] = (), progress=print) -> d
 
     progress("dev setup (groth16py)")
     t = time.perf_counter()
-    try:
-        setup = su.load_setup(params)
-    except Exception:
-        setup = su.dev_setup(params)
+    setup = su.dev_setup(params)
     fig["dev_setup_s"] = time.perf_counter() - t
     prices = haircut_prices_e6(spec, snapshot.spot)
     witness = build_witness(params, table, book, spec, prices, policy, policy.challenge, snapshot.epoch, spec.spec_hash)
@@ -105,6 +131,12 @@ def run_bench(repeat: int = 3, slots: tuple[int, ...] = (), progress=print) -> d
     vk = load_verification_key(vk_json)
     verify(vk, res.proof, res.public_signals)  # first call fills the key's cache
     fig["verify_py_ecc_s"] = _median(lambda: verify(vk, res.proof, res.public_signals), repeat)
+    from verifier.bn254 import pairing_check_reference
+    from verifier.groth16 import _parse_g1, _parse_g2
+
+    a, b2, c = _parse_g1(res.proof["pi_a"], "pi_a"), _parse_g2(res.proof["pi_b"], "pi_b"), _parse_g1(res.proof["pi_c"], "pi_c")
+    signals = [int(x) for x in res.public_signals]
+    fig["verify_py_ecc_plain_4_pairings_s"] = _median(lambda: pairing_check_reference(vk, a, b2, c, signals), 1)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "proof.json").write_text(json.dumps(res.proof))
@@ -113,8 +145,9 @@ def run_bench(repeat: int = 3, slots: tuple[int, ...] = (), progress=print) -> d
         g16 = groth16py.Verifier(groth16py.VerifyingKey.from_snarkjs(json.dumps(vk_json)))
         fig["verify_groth16py_s"] = _median(lambda: g16.verify_snarkjs(json.dumps(res.proof), json.dumps(res.public_signals)), repeat)
     fig["ratio_py_ecc_over_snarkjs_cli"] = fig["verify_py_ecc_s"] / fig["verify_snarkjs_cli_s"]
-    if "prove_snarkjs_s" in fig:
-        fig["ratio_snarkjs_over_groth16py_prove"] = fig["prove_snarkjs_s"] / fig["prove_groth16py_s"]
+    fig["ratio_plain_py_ecc_over_ours"] = fig["verify_py_ecc_plain_4_pairings_s"] / fig["verify_py_ecc_s"]
+    if zkey:
+        _zkey_compare(params, table, book, spec, prices, policy, snapshot, repeat, fig, progress)
 
     from prover.bundle import make_bundle
 
@@ -133,7 +166,7 @@ def run_bench(repeat: int = 3, slots: tuple[int, ...] = (), progress=print) -> d
         w = build_witness(p, table, book, spec, prices, policy, policy.challenge, snapshot.epoch, spec.spec_hash)
         t = time.perf_counter()
         _prove_all(p, w, s, 1, fig, f"slots{n}_")
-        fig[f"slots{n}_end_to_end_s"] = time.perf_counter() - t
+        fig[f"slots{n}_end_to_end_s"] = time.perf_counter() - t  # witness + key load + proof
     return fig
 
 
@@ -149,12 +182,13 @@ TARGETS = [
 @click.command()
 @click.option("--repeat", default=3, show_default=True, help="Runs per timing (median reported).")
 @click.option("--slots", "slots", multiple=True, type=int, help="Also build and prove an N-slot circuit (e.g. --slots 32).")
+@click.option("--zkey", is_flag=True, help="Also run the snarkjs path (dev ptau, zkey) on a 1-slot variant: snarkjs vs groth16py proving.")
 @click.option("--json", "as_json", is_flag=True, help="Figures as JSON on stdout.")
-def bench(repeat, slots, as_json):
+def bench(repeat, slots, zkey, as_json):
     """Measure the SPEC section 8 figures (a benchmark, not a test)."""
     from prover.cli import progress
 
-    fig = run_bench(repeat, tuple(slots), progress)
+    fig = run_bench(repeat, tuple(slots), progress, zkey)
     if as_json:
         click.echo(json.dumps(fig, indent=2))
         return

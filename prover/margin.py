@@ -16,7 +16,7 @@ No offset across underlyings (SPEC section 3 default).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from prover.fixed_point import AGG_SCALE, K_SCALE, QTY_SCALE
@@ -46,7 +46,7 @@ class MarginReport:
     asset_value_e14: dict[str, int]
     mark_value_e14: int
     haircut_price_e6: dict[str, int]
-    collateral_e14: int = field(default=0)
+    collateral_e14: int
 
     def policy_checks(self, policy) -> list[tuple[str, bool, str]]:
         """(name, passed, reason) for solvency and each delta/vega limit of ``policy``."""

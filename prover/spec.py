@@ -31,7 +31,7 @@ import numpy as np
 
 from prover.errors import SpecError
 from prover.fixed_point import K_SCALE, PRICE_BITS, QTY_SCALE, USD_SCALE, check_unsigned, to_fixed
-from prover.snapshot import KIND_CODES, UNDERLYING_CODES
+from prover.instrument import KIND_CODES, UNDERLYING_CODES
 
 SPEC_FORMAT = "zkmargin-scenario-spec"
 VOL_STATES = ("up", "same", "down")  #: vol-state codes 0, 1, 2 in ``ScenarioGrid.vol_state``
