@@ -4,6 +4,7 @@ include "widths.circom";
 include "range.circom";
 include "hash.circom";
 include "inclusion.circom";
+include "attest.circom";
 
 /*
 MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH)
@@ -51,23 +52,34 @@ Unused slots carry qty_e8 = 0 and any record of the table (the witness builder u
 contribution of a slot is a product with its quantity, so such a slot adds exactly 0 (inert).
 Bounds: docs/bounds.md; prover/fixed_point.check_bounds fails at import if any slack could reach p/2.
 */
-template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
+template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
+    var N_SLOTS = N_VENUES * N_POS;
     var AB = AGG_BITS(N_SLOTS);
     var LSB = LIMIT_SLACK_BITS(N_SLOTS);
-    var SB = SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS);
+    var SB = SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS, N_VENUES);
 
     signal input risk_root;
     signal input spec_hash;
     signal input snapshot_epoch;
+    signal input attestation_epoch;
     signal input challenge;
     signal input portfolio_commitment;
     signal input multiplier_k_e6;
     signal input delta_limit_e6[N_UND];
     signal input vega_limit_e6[N_UND];
     signal input collateral_price_e6[N_ASSETS];
+    signal input venue_key_x[N_VENUES];
+    signal input venue_key_y[N_VENUES];
 
+    signal input account[N_VENUES];
+    signal input n_positions[N_VENUES];
     signal input qty_e8[N_SLOTS];
     signal input instrument_id[N_SLOTS];
+    signal input collateral_amount_e8[N_VENUES][N_ASSETS];
+    signal input sig_r8x[N_VENUES];
+    signal input sig_r8y[N_VENUES];
+    signal input sig_s[N_VENUES];
+    signal input record_id[N_SLOTS];
     signal input underlying[N_SLOTS];
     signal input pnl_e6[N_SLOTS][N_SCEN];
     signal input delta_e6[N_SLOTS];
@@ -76,7 +88,6 @@ template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     signal input mark_e6[N_SLOTS];
     signal input path_index[N_SLOTS][DEPTH];
     signal input path_elements[N_SLOTS][DEPTH][3];
-    signal input collateral_amount_e8[N_ASSETS];
     signal input worst_loss_e14[N_UND];
     signal input salt;
 
@@ -86,11 +97,15 @@ template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
         qty_range[i] = SignedRange(QTY_BITS());
         qty_range[i].in <== qty_e8[i];
     }
-    component amount_range[N_ASSETS];
     component price_range[N_ASSETS];
+    component amount_range[N_VENUES][N_ASSETS];
+    for (var v = 0; v < N_VENUES; v++) {
+        for (var a = 0; a < N_ASSETS; a++) {
+            amount_range[v][a] = UnsignedRange(AMOUNT_BITS());
+            amount_range[v][a].in <== collateral_amount_e8[v][a];
+        }
+    }
     for (var a = 0; a < N_ASSETS; a++) {
-        amount_range[a] = UnsignedRange(AMOUNT_BITS());
-        amount_range[a].in <== collateral_amount_e8[a];
         price_range[a] = UnsignedRange(PRICE_BITS());
         price_range[a].in <== collateral_price_e6[a];
     }
@@ -106,13 +121,15 @@ template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     k_range.in <== multiplier_k_e6 - K_SCALE();   // k >= 1 and k < 2^32 + 1e6
     component epoch_range = UnsignedRange(EPOCH_BITS());
     epoch_range.in <== snapshot_epoch;
+    component attestation_epoch_range = UnsignedRange(EPOCH_BITS());
+    attestation_epoch_range.in <== attestation_epoch;
 
     // 2.
     component record[N_SLOTS];
     component inclusion[N_SLOTS];
     for (var i = 0; i < N_SLOTS; i++) {
         record[i] = RiskRecordHash(N_SCEN);
-        record[i].instrument_id <== instrument_id[i];
+        record[i].instrument_id <== record_id[i];
         record[i].underlying <== underlying[i];
         record[i].pnl_e6 <== pnl_e6[i];
         record[i].delta_e6 <== delta_e6[i];
@@ -124,6 +141,16 @@ template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
         inclusion[i].path_index <== path_index[i];
         inclusion[i].path_elements <== path_elements[i];
         inclusion[i].root === risk_root;
+    }
+
+    // 2b. The slot's record is the attested instrument, or the slot is an unused statement entry
+    //     (instrument_id 0, qty 0), whose record may be any leaf: it contributes nothing.
+    component is_pad[N_SLOTS];
+    for (var i = 0; i < N_SLOTS; i++) {
+        is_pad[i] = IsZero();
+        is_pad[i].in <== instrument_id[i];
+        (record_id[i] - instrument_id[i]) * (1 - is_pad[i].out) === 0;
+        qty_e8[i] * is_pad[i].out === 0;
     }
 
     // 3.
@@ -184,7 +211,9 @@ template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     signal mark_value[N_SLOTS];
     var coll_acc = 0;
     for (var a = 0; a < N_ASSETS; a++) {
-        asset_value[a] <== collateral_amount_e8[a] * collateral_price_e6[a];
+        var amount = 0;
+        for (var v = 0; v < N_VENUES; v++) { amount += collateral_amount_e8[v][a]; }
+        asset_value[a] <== amount * collateral_price_e6[a];
         coll_acc += asset_value[a];
     }
     for (var i = 0; i < N_SLOTS; i++) {
@@ -226,16 +255,44 @@ template MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
         vega_lower[u].in <== vega_limit_e6[u] * QTY_SCALE() + net_vega[u];
     }
 
-    // 11.
-    component commitment = PoseidonChain(1 + 2 * N_SLOTS + N_ASSETS);
+    // 11. Every venue statement is signed by its (public) venue key, for the public attestation
+    //     epoch; at most one statement per (venue key, account), so no statement, nor a second
+    //     statement of the same account and epoch, is counted twice; the commitment opens to the
+    //     statements used.
+    component message[N_VENUES];
+    component signature[N_VENUES];
+    for (var v = 0; v < N_VENUES; v++) {
+        message[v] = StatementMessage(N_POS, N_ASSETS);
+        message[v].account <== account[v];
+        message[v].epoch <== attestation_epoch;
+        message[v].n_positions <== n_positions[v];
+        for (var j = 0; j < N_POS; j++) {
+            message[v].instrument_id[j] <== instrument_id[v * N_POS + j];
+            message[v].qty_e8[j] <== qty_e8[v * N_POS + j];
+        }
+        message[v].collateral_amount_e8 <== collateral_amount_e8[v];
+        signature[v] = VenueSignature();
+        signature[v].key_x <== venue_key_x[v];
+        signature[v].key_y <== venue_key_y[v];
+        signature[v].sig_r8x <== sig_r8x[v];
+        signature[v].sig_r8y <== sig_r8y[v];
+        signature[v].sig_s <== sig_s[v];
+        signature[v].message <== message[v].message;
+    }
+    component same_key[N_VENUES * N_VENUES];
+    component same_account[N_VENUES * N_VENUES];
+    for (var v = 0; v < N_VENUES; v++) {
+        for (var w = v + 1; w < N_VENUES; w++) {
+            same_key[v * N_VENUES + w] = IsZero();
+            same_key[v * N_VENUES + w].in <== venue_key_x[v] - venue_key_x[w];
+            same_account[v * N_VENUES + w] = IsZero();
+            same_account[v * N_VENUES + w].in <== account[v] - account[w];
+            same_key[v * N_VENUES + w].out * same_account[v * N_VENUES + w].out === 0;   // one statement per (venue, account)
+        }
+    }
+    component commitment = PoseidonChain(1 + N_VENUES);
     commitment.in[0] <== salt;
-    for (var i = 0; i < N_SLOTS; i++) {
-        commitment.in[1 + 2 * i] <== instrument_id[i];
-        commitment.in[2 + 2 * i] <== qty_e8[i];
-    }
-    for (var a = 0; a < N_ASSETS; a++) {
-        commitment.in[1 + 2 * N_SLOTS + a] <== collateral_amount_e8[a];
-    }
+    for (var v = 0; v < N_VENUES; v++) { commitment.in[1 + v] <== message[v].message; }
     commitment.out === portfolio_commitment;
 
     // 12.

@@ -38,9 +38,10 @@ function LIMIT_SLACK_BITS(N_SLOTS) {
     return a + 1;
 }
 
-// collateral * 1e6 - k * IM in [0, 2^SOLVENCY_BITS) (prover/fixed_point.solvency_bits)
-function SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS) {
-    var assets = AMOUNT_BITS() + PRICE_BITS() + ceil_log2(N_ASSETS < 2 ? 2 : N_ASSETS);
+// collateral * 1e6 - k * IM in [0, 2^SOLVENCY_BITS) (prover/fixed_point.solvency_bits): each asset's
+// amount is a sum over N_VENUES statements of amounts < 2^AMOUNT_BITS
+function SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS, N_VENUES) {
+    var assets = AMOUNT_BITS() + ceil_log2(N_VENUES < 2 ? 2 : N_VENUES) + PRICE_BITS() + ceil_log2(N_ASSETS < 2 ? 2 : N_ASSETS);
     var coll = AGG_BITS(N_SLOTS);
     if (assets > coll) { coll = assets; }
     coll = coll + 1;

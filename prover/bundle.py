@@ -30,7 +30,7 @@ def make_bundle(params, build, setup, result, snapshot, spec) -> dict:
         "proof": result.proof,
         "circuit": {
             "name": params.name,
-            "params": {"n_slots": params.n_slots, "n_scen": params.n_scen, "n_und": params.n_und, "n_assets": params.n_assets, "depth": params.depth},
+            "params": {"n_venues": params.n_venues, "n_pos": params.n_pos, "n_scen": params.n_scen, "n_und": params.n_und, "n_assets": params.n_assets, "depth": params.depth},
             "compiler": build.get("compiler"),
             "flags": build.get("flags"),
             "source_sha256": build.get("source_sha256"),

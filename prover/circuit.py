@@ -19,9 +19,14 @@ from prover.errors import ToolchainError
 REPO = Path(__file__).resolve().parent.parent
 CIRCUITS_DIR = REPO / "circuits"
 BUILD_DIR = REPO / "build"  #: inside the repo: circom2 (WASI) only sees the working tree
-DEFAULT_CIRCUIT = "margin_8"
+DEFAULT_CIRCUIT = "margin_3x4"
+#: the main template's public inputs, as every main file lists them
+PUBLIC_INPUTS = (
+    "risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, portfolio_commitment, multiplier_k_e6, "
+    "delta_limit_e6, vega_limit_e6, collateral_price_e6, venue_key_x, venue_key_y"
+)
 
-_MAIN = re.compile(r"MarginSolvency\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
+_MAIN = re.compile(r"MarginSolvency\(\s*" + r"\s*,\s*".join([r"(\d+)"] * 6) + r"\s*\)")
 
 
 @dataclass(frozen=True)
@@ -29,12 +34,18 @@ class CircuitParams:
     """Parameters of one compiled statement; ``name`` is the main file's stem."""
 
     name: str
-    n_slots: int
+    n_venues: int
+    n_pos: int
     n_scen: int
     n_und: int
     n_assets: int
     depth: int
     main: Path | None = None  #: main file outside circuits/main/ (variants written by ``write_variant``)
+
+    @property
+    def n_slots(self) -> int:
+        """Position slots: n_pos entries of each of the n_venues statements."""
+        return self.n_venues * self.n_pos
 
     @property
     def main_path(self) -> Path:
@@ -58,16 +69,18 @@ class CircuitParams:
 
     @property
     def n_public(self) -> int:
-        """Public signals: 5 scalars, k, 2 limits per underlying, 1 price per asset."""
+        """Public signals: 6 scalars, k, 2 limits per underlying, 1 price per asset, 2 per venue key."""
         return len(self.public_signal_names())
 
     def public_signal_names(self) -> list[str]:
         """Names of the public signals in snarkjs ``public.json`` order (declaration order in
         circuits/margin.circom; the circuit has no outputs). tests/circuits check this order."""
-        names = ["risk_root", "spec_hash", "snapshot_epoch", "challenge", "portfolio_commitment", "multiplier_k_e6"]
+        names = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "portfolio_commitment", "multiplier_k_e6"]
         names += [f"delta_limit_e6[{u}]" for u in range(self.n_und)]
         names += [f"vega_limit_e6[{u}]" for u in range(self.n_und)]
         names += [f"collateral_price_e6[{a}]" for a in range(self.n_assets)]
+        names += [f"venue_key_x[{v}]" for v in range(self.n_venues)]
+        names += [f"venue_key_y[{v}]" for v in range(self.n_venues)]
         return names
 
 
@@ -83,20 +96,20 @@ def circuit_params(name: str = DEFAULT_CIRCUIT) -> CircuitParams:
     return CircuitParams(name, *(int(g) for g in m.groups()))
 
 
-def write_variant(name: str, n_slots: int, n_scen: int, n_und: int = 2, n_assets: int = 4, depth: int = 6) -> CircuitParams:
+def write_variant(name: str, n_venues: int, n_pos: int, n_scen: int, n_und: int = 2, n_assets: int = 4, depth: int = 6) -> CircuitParams:
     """Another instantiation of MarginSolvency (benchmarks, small test circuits), its 3-line main
     written under build/variants/ so that circuits/main/ holds only shipped circuits."""
-    public = "risk_root, spec_hash, snapshot_epoch, challenge, portfolio_commitment, multiplier_k_e6, delta_limit_e6, vega_limit_e6, collateral_price_e6"
+    public = PUBLIC_INPUTS
     path = BUILD_DIR / "variants" / f"{name}.circom"
     path.parent.mkdir(parents=True, exist_ok=True)
     rel = os.path.relpath(CIRCUITS_DIR / "margin.circom", path.parent)
     src = (
         f'pragma circom 2.1.6;\ninclude "{rel}";\n'
-        f"component main {{public [{public}]}} = MarginSolvency({n_slots}, {n_scen}, {n_und}, {n_assets}, {depth});\n"
+        f"component main {{public [{public}]}} = MarginSolvency({n_venues}, {n_pos}, {n_scen}, {n_und}, {n_assets}, {depth});\n"
     )
     if not path.exists() or path.read_text() != src:
         path.write_text(src)
-    return CircuitParams(name, n_slots, n_scen, n_und, n_assets, depth, path)
+    return CircuitParams(name, n_venues, n_pos, n_scen, n_und, n_assets, depth, path)
 
 
 def source_sha256() -> str:

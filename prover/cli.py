@@ -71,24 +71,40 @@ def main():
     """zkmargin: zero-knowledge proof of margin solvency for crypto derivatives."""
 
 
+def load_book(portfolio, statements, snapshot, spec, table):
+    """The book from a portfolio file (unsigned, what-if) or from venue statements (signatures checked)."""
+    from prover.attestation import check_statements, load_statement, portfolio_from_statements
+    from prover.errors import PortfolioError
+    from prover.portfolio import load_portfolio
+
+    if bool(portfolio) == bool(statements):
+        raise PortfolioError("give either --portfolio or one or more --statement")
+    if portfolio:
+        return load_portfolio(portfolio, snapshot, spec)
+    sts = [load_statement(p) for p in statements]
+    check_statements(sts, sts[0].capacity, spec.assets)
+    return portfolio_from_statements(sts, table, 0)
+
+
 @main.command()
 @market_opt
-@click.option("--portfolio", required=True, type=click.Path(dir_okay=False), help="Private portfolio JSON.")
+@click.option("--portfolio", default=None, type=click.Path(dir_okay=False), help="Unsigned portfolio JSON (what-if).")
+@click.option("--statement", "statements", multiple=True, type=click.Path(dir_okay=False), help="Signed venue statement (repeat per venue).")
 @spec_opt
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None, help="Also check a venue policy.")
 @json_opt
-def risk(market, portfolio, spec_path, policy_path, as_json):
-    """Margin breakdown of a portfolio, without proving."""
-    from prover.circuit import circuit_params as cp
+def risk(market, portfolio, statements, spec_path, policy_path, as_json):
+    """Margin breakdown of a portfolio or of venue statements, without proving."""
     from prover.pipeline import margin_report
-    from prover.portfolio import load_portfolio
     from prover.report import render_margin
+    from prover.risk_table import cached_risk_table
     from verifier.policy import load_policy
 
     policy = load_policy(policy_path) if policy_path else None
     snapshot, spec = load_market(market, spec_path, policy)
-    book = load_portfolio(portfolio, snapshot, spec)
-    report, table = margin_report(snapshot, spec, book, cp(DEFAULT_CIRCUIT).depth)
+    depth = circuit_params(DEFAULT_CIRCUIT).depth
+    book = load_book(portfolio, statements, snapshot, spec, cached_risk_table(snapshot, spec, depth))
+    report, table = margin_report(snapshot, spec, book, depth)
     checks = report.policy_checks(policy) if policy else []
     if as_json:
         emit_json({"snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(table.root), "margin": report.to_json(),
@@ -142,27 +158,28 @@ def setup(circuit, mode, ptau, force):
 
 @main.command()
 @market_opt
-@click.option("--portfolio", required=True, type=click.Path(dir_okay=False), help="Private portfolio JSON.")
+@click.option("--statement", "statements", required=True, multiple=True, type=click.Path(dir_okay=False), help="Signed venue statement (repeat per venue).")
 @click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False), help="The venue's policy JSON.")
 @click.option("--challenge", required=True, help="The venue's challenge (hex).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof bundle to write.")
+@click.option("--salt", default=None, help="Commitment salt (hex); random if omitted. Keep it to reproduce the commitment.")
 @spec_opt
 @circuit_opt
 @click.option("--backend", type=click.Choice(["auto", "snarkjs", "groth16py"]), default="auto", show_default=True)
 @at_opt
 @json_opt
-def prove(market, portfolio, policy_path, challenge, out, spec_path, circuit, backend, at, as_json):
-    """Prove the portfolio meets the policy; write a verified proof bundle (nothing on failure)."""
+def prove(market, statements, policy_path, challenge, out, salt, spec_path, circuit, backend, at, as_json):
+    """Prove the attested book meets the policy; write a verified proof bundle (nothing on failure)."""
+    from prover.attestation import load_statement
     from prover.pipeline import prove_bundle
-    from prover.portfolio import load_portfolio
     from prover.report import render_proved
     from verifier.policy import load_policy, parse_challenge
 
     policy = load_policy(policy_path)
     snapshot, spec = load_market(market, spec_path, policy)
-    book = load_portfolio(portfolio, snapshot, spec)
-    outcome = prove_bundle(circuit_params(circuit), snapshot, spec, book, policy, parse_challenge(challenge), out,
-                           backend=backend, at=parse_at(at), progress=progress)
+    sts = [load_statement(p) for p in statements]
+    outcome = prove_bundle(circuit_params(circuit), snapshot, spec, sts, policy, parse_challenge(challenge), out,
+                           salt=parse_challenge(salt) if salt else None, backend=backend, at=parse_at(at), progress=progress)
     if as_json:
         emit_json({"bundle": str(out), "statement": outcome.bundle["statement"], "margin": outcome.report.to_json(), "timings_s": outcome.timings})
     else:
@@ -172,8 +189,10 @@ def prove(market, portfolio, policy_path, challenge, out, spec_path, circuit, ba
 def _register() -> None:
     from prover.bench import bench
     from prover.demo import demo
+    from prover.venue_cli import venue
     from verifier.cli import verify
 
+    main.add_command(venue)
     main.add_command(verify)
     main.add_command(demo)
     main.add_command(bench)

@@ -1,7 +1,8 @@
 """``zkmargin demo``: the main job end to end on the shipped real Deribit snapshot.
 
-Compiles the 8-slot circuit and runs a DEV single-party setup when no keys exist, publishes the
-risk table of the real snapshot, proves the shipped hedged book against the demo venue's policy,
+Compiles the 3-venue x 4-position circuit and runs a DEV single-party setup when no keys exist,
+publishes the risk table of the real snapshot, proves the shipped hedged book, attested by three
+venues' signed statements (fixtures/statements/), against the demo venue's policy,
 verifies the bundle as the venue would (py_ecc, every SPEC section 6 duty, the published table
 compared record by record) and prints the statement, IM/MM, the worst scenarios and timings.
 
@@ -22,7 +23,8 @@ from prover.circuit import DEFAULT_CIRCUIT, REPO, circuit_params
 
 FIXTURES = REPO / "fixtures"
 DEMO_SNAPSHOT = FIXTURES / "snapshots" / "deribit_btc_eth_snapshot_2026-08-22T1533Z.csv"
-DEMO_PORTFOLIO = FIXTURES / "portfolios" / "demo_hedged_book.json"
+DEMO_STATEMENTS = tuple(FIXTURES / "statements" / f"{v}.json" for v in ("deribit", "okx", "bybit"))
+DEMO_SALT = 0x1D2C3B4A5968778695A4B3C2D1E0F0E1D2C3B4A5968778695A4B3C2D1E0F1  #: fixed so auditors reproduce the commitment
 DEMO_POLICY = FIXTURES / "policies" / "demo_venue.json"
 
 
@@ -32,7 +34,7 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
     from prover import snarkjs
     from prover.bundle import staged_write
     from prover.pipeline import prove_bundle
-    from prover.portfolio import load_portfolio
+    from prover.attestation import load_statement, portfolio_from_statements
     from prover.snapshot import load_snapshot
     from prover.spec import load_spec
     from verifier.policy import load_policy
@@ -55,12 +57,13 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
     t = time.perf_counter()
     snapshot = load_snapshot(DEMO_SNAPSHOT)
     spec = load_spec(policy.spec_path)
-    book = load_portfolio(DEMO_PORTFOLIO, snapshot, spec)
+    statements = [load_statement(p) for p in DEMO_STATEMENTS]
     timings["load_s"] = time.perf_counter() - t
     at = at or snapshot.timestamp + timedelta(minutes=2)
     out_dir.mkdir(parents=True, exist_ok=True)
     bundle_path, table_path = out_dir / "bundle.json", out_dir / "risk_table.json"
-    outcome = prove_bundle(params, snapshot, spec, book, policy, policy.challenge, bundle_path, backend=backend, at=at, progress=progress)
+    outcome = prove_bundle(params, snapshot, spec, statements, policy, policy.challenge, bundle_path, salt=DEMO_SALT, backend=backend, at=at, progress=progress)
+    book = portfolio_from_statements(statements, outcome.table, DEMO_SALT)
     timings.update(outcome.timings)
     with staged_write(table_path, outcome.table.to_json()):
         pass
@@ -111,7 +114,13 @@ def demo(out_dir, backend, at, as_json):
         click.echo(render_margin(report, snapshot, spec, book, report.policy_checks(policy)))
         click.echo("\nstatement (public signals, named):")
         for k, v in summary["statement"]["public"].items():
-            shown = ", ".join(f"{a} {x}" for a, x in v.items()) if isinstance(v, dict) else v
+            if isinstance(v, dict):
+                shown = ", ".join(f"{a} {x}" for a, x in v.items())
+            elif isinstance(v, list):  # venue keys: name them as the policy does
+                names = [policy.accepted_venues.get((int(k["x"], 16), int(k["y"], 16)), "unlisted") for k in v]
+                shown = ", ".join(f"{n} ({k['x'][:12]}...)" for n, k in zip(names, v))
+            else:
+                shown = v
             click.echo(f"  {k:<30} {shown}")
         click.echo(f"\nvenue decision ({policy.venue}):")
         click.echo(render_decision(decision))

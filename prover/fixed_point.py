@@ -38,6 +38,12 @@ EPOCH_BITS = 64  #: unsigned snapshot epoch, unix seconds
 CHALLENGE_BITS = 248  #: unsigned verifier challenge
 MAX_SLOTS = 256  #: largest position-slot count the bound analysis below covers
 MAX_ASSETS = 16  #: largest collateral-asset count covered
+MAX_VENUES = 64  #: largest venue-statement count covered
+
+
+def _log2_ceil(n: int) -> int:
+    """ceil(log2 n), at least 1 (widths.circom ceil_log2 of max(2, n))."""
+    return math.ceil(math.log2(max(2, n)))
 
 
 def agg_bits(n_slots: int) -> int:
@@ -50,20 +56,20 @@ def margin_bits(n_slots: int, n_underlyings: int) -> int:
     return agg_bits(n_slots) + math.ceil(math.log2(n_underlyings + 1))
 
 
-def collateral_bits(n_slots: int, n_assets: int) -> int:
-    """Bits of |collateral| = |sum amount * price + sum q * mark| (x 1e14 USD)."""
-    assets = AMOUNT_BITS + PRICE_BITS + math.ceil(math.log2(max(2, n_assets)))
+def collateral_bits(n_slots: int, n_assets: int, n_venues: int = 1) -> int:
+    """Bits of |collateral| = |sum_a (sum_v amount) * price + sum q * mark| (x 1e14 USD)."""
+    assets = AMOUNT_BITS + _log2_ceil(n_venues) + PRICE_BITS + _log2_ceil(n_assets)
     return max(assets, agg_bits(n_slots)) + 1
 
 
-def solvency_bits(n_slots: int, n_underlyings: int, n_assets: int) -> int:
+def solvency_bits(n_slots: int, n_underlyings: int, n_assets: int, n_venues: int = 1) -> int:
     """Bits of the solvency slack collateral * K_SCALE - k * IM, checked to be in [0, 2^this)."""
-    lhs = collateral_bits(n_slots, n_assets) + math.ceil(math.log2(K_SCALE))
+    lhs = collateral_bits(n_slots, n_assets, n_venues) + math.ceil(math.log2(K_SCALE))
     rhs = K_BITS + 1 + margin_bits(n_slots, n_underlyings)  # the circuit checks k - 1e6 < 2^K_BITS
     return max(lhs, rhs) + 1
 
 
-def check_bounds(n_slots: int = MAX_SLOTS, n_underlyings: int = 2, n_assets: int = MAX_ASSETS) -> None:
+def check_bounds(n_slots: int = MAX_SLOTS, n_underlyings: int = 2, n_assets: int = MAX_ASSETS, n_venues: int = MAX_VENUES) -> None:
     """Raise ValueError if any value the circuit forms could reach p/2 (and so wrap).
 
     The largest intermediate values are: W_u + P_u[s] < 2^(agg_bits + 1); the limit checks
@@ -73,7 +79,7 @@ def check_bounds(n_slots: int = MAX_SLOTS, n_underlyings: int = 2, n_assets: int
     widths = {
         "worst_loss_slack": agg_bits(n_slots) + 1,
         "limit_slack": max(LIMIT_BITS + math.ceil(math.log2(QTY_SCALE)), agg_bits(n_slots)) + 1,
-        "solvency_slack": solvency_bits(n_slots, n_underlyings, n_assets),
+        "solvency_slack": solvency_bits(n_slots, n_underlyings, n_assets, n_venues),
         "challenge": CHALLENGE_BITS,
     }
     for name, bits in widths.items():

@@ -1,4 +1,4 @@
-"""The trader's pipeline: snapshot + spec + portfolio + policy -> risk table -> witness -> proof -> bundle.
+"""The trader's pipeline: snapshot + spec + venue statements + policy -> risk table -> witness -> proof -> bundle.
 
 ``margin_report`` stops after the margin breakdown (``zkmargin risk``); ``prove_bundle`` refuses
 an insolvent or out-of-limit book before any proving (PolicyNotMet), proves, writes the bundle to a
@@ -9,6 +9,7 @@ into place (``zkmargin prove``).
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from prover import snarkjs
 from prover.bundle import make_bundle, staged_write
 from prover.circuit import CircuitParams
 from prover.errors import BundleError, PolicyNotMet
+from prover.fixed_point import CHALLENGE_BITS
 from prover.margin import MarginReport, compute_margin
 from prover.prove import ProofResult, prove
 from prover.risk_table import RiskTable, cached_risk_table
@@ -51,24 +53,39 @@ def refuse_unless_met(report: MarginReport, policy) -> None:
         raise PolicyNotMet("the portfolio does not meet the policy, no proof written:\n  " + "\n  ".join(failed))
 
 
+def refuse_unlisted_venues(statements, policy, at: datetime) -> None:
+    """Raise PolicyNotMet if a statement's key is not accepted by the policy or the statements are
+    older than its max_attestation_age_s: the venue would reject the proof."""
+    for st in statements:
+        if (st.public_key.x, st.public_key.y) not in policy.accepted_venues:
+            raise PolicyNotMet(f"{st.source or st.venue}: venue key not in the policy's accepted venues, no proof written")
+    age = at.timestamp() - statements[0].epoch
+    if not -60 <= age <= policy.max_attestation_age_s + 60:
+        raise PolicyNotMet(f"statements of epoch {statements[0].epoch} are {age:,.0f} s old at {at.isoformat()}, the policy accepts {policy.max_attestation_age_s} s")
+
+
 def prove_bundle(
     params: CircuitParams,
     snapshot,
     spec,
-    portfolio,
+    statements,
     policy,
     challenge: int,
     out,
     *,
+    salt: int | None = None,
     backend: str = "auto",
     at: datetime | None = None,
     progress=lambda msg: None,
 ) -> ProveOutcome:
-    """Prove ``portfolio`` meets ``policy`` and write a verified bundle to ``out``.
+    """Prove the book attested by ``statements`` (prover/attestation.py) meets ``policy``; write a
+    verified bundle to ``out``. ``salt`` blinds the commitment (random if None).
 
     Raises StaleSnapshotError (snapshot older than the policy allows at ``at``), PolicyNotMet
-    (insolvent or over a limit), PortfolioError (more positions than slots), ToolchainError (no
-    build or keys), BundleError (the written bundle failed verification; nothing left at ``out``).
+    (insolvent, over a limit, a venue key the policy does not accept, stale statements),
+    PortfolioError (statements the circuit would reject: forged, altered, duplicated, other epochs,
+    unknown instruments), ToolchainError (no build or keys), BundleError (the written bundle failed
+    verification; nothing left at ``out``).
     """
     from verifier.verify import verify_bundle
 
@@ -84,8 +101,10 @@ def prove_bundle(
     table = cached_risk_table(snapshot, spec, params.depth)
     timings["risk_table_s"] = time.perf_counter() - t
     prices = haircut_prices_e6(spec, snapshot.spot)
-    witness = build_witness(params, table, portfolio, spec, prices, policy, challenge, snapshot.epoch, spec.spec_hash)
+    salt = secrets.randbits(CHALLENGE_BITS) if salt is None else salt
+    witness = build_witness(params, table, statements, spec, prices, policy, challenge, snapshot.epoch, spec.spec_hash, salt)
     refuse_unless_met(witness.report, policy)
+    refuse_unlisted_venues(statements, policy, at)
     progress(f"proving with circuit {params.name} ({setup.label})")
     result = prove(params, setup, witness, backend)
     timings.update(result.timings)

@@ -5,8 +5,10 @@ file. Integers are exactly those prover/margin.py computes with; signed values g
 elements (p - |x|). The witness generator (circom's wasm) then computes every internal signal and
 the R1CS checks them; nothing here is trusted by the verifier.
 
-Slots: one per netted position (prover/portfolio.py), in snapshot order, then inert slots with
-qty 0 pointing at leaf 0 of the table (circuits/margin.circom explains why they add nothing).
+Slots: statement v's entries fill slots v * n_pos .. v * n_pos + n_pos - 1 in the venue's signed
+order; unused entries are (instrument_id 0, qty 0) with the record at leaf 0 of the table
+(circuits/margin.circom step 2b explains why they add nothing). Positions are not netted here: the
+circuit's scenario sums net the same instrument across venues.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover.errors import PortfolioError, SpecError
+from prover.attestation import account_field, check_statements, portfolio_from_statements
+from prover.errors import SpecError
 from prover.fixed_point import to_field
 from prover.margin import MarginReport, compute_margin
 from prover.poseidon import poseidon_chain
@@ -42,52 +45,62 @@ def _as_strings(v):
     return str(to_field(v))
 
 
-def portfolio_commitment(slots_id: list[int], slots_qty: list[int], amounts: list[int], salt: int) -> int:
-    """PoseidonChain(salt, id_0, qty_0, ..., id_{N-1}, qty_{N-1}, amount_0, ...) (circuits/hash.circom)."""
-    values = [salt]
-    for iid, q in zip(slots_id, slots_qty):
-        values += [iid, to_field(q)]
-    return poseidon_chain(values + list(amounts))
+def portfolio_commitment(messages: list[int], salt: int) -> int:
+    """PoseidonChain(salt, M_0, ..., M_{V-1}) over the signed statement messages (circuits/margin.circom step 11)."""
+    return poseidon_chain([salt, *messages])
 
 
-def build_witness(params, table, portfolio, spec, haircut_price_e6: dict[str, int], policy, challenge: int, snapshot_epoch: int, spec_hash: int) -> Witness:
-    """Inputs of MarginSolvency(params) proving ``portfolio`` against ``policy``.
+def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, int], policy, challenge: int, snapshot_epoch: int, spec_hash: int, salt: int) -> Witness:
+    """Inputs of MarginSolvency(params) proving the attested book of ``statements`` against ``policy``.
 
-    Raises PortfolioError if the portfolio has more positions than the circuit has slots, SpecError
-    if the spec's shape differs from the circuit's (scenarios, underlyings, assets, tree depth).
-    Does not check solvency: the caller refuses insolvent books before proving (prover/cli.py).
+    Raises PortfolioError for a statement set the circuit would reject (attestation.check_statements)
+    or an instrument missing from the table, SpecError if the spec's shape differs from the circuit's.
+    Does not check solvency: the caller refuses insolvent books before proving (prover/pipeline.py).
     """
     if (table.n_scenarios, len(spec.underlyings), len(spec.assets), table.depth) != (params.n_scen, params.n_und, params.n_assets, params.depth):
         raise SpecError(
             f"spec/table shape (scenarios {table.n_scenarios}, underlyings {len(spec.underlyings)}, assets {len(spec.assets)}, depth {table.depth}) "
             f"does not match circuit {params.name} ({params.n_scen}, {params.n_und}, {params.n_assets}, {params.depth})"
         )
-    positions = portfolio.positions
-    if len(positions) > params.n_slots:
-        raise PortfolioError(f"{len(positions)} distinct instruments, but circuit {params.name} has {params.n_slots} position slots")
-    report = compute_margin(portfolio, table, spec, haircut_price_e6)
-    slots = [(table.index_of(p.instrument_id), p.qty_e8) for p in positions]
-    slots += [(0, 0)] * (params.n_slots - len(slots))
-    recs = [table.records[i] for i, _ in slots]
-    paths = [table.path(i) for i, _ in slots]
-    qty = [q for _, q in slots]
-    amounts = [portfolio.collateral_e8[a] for a in spec.assets]
-    commitment = portfolio_commitment([r.instrument_id for r in recs], qty, amounts, portfolio.salt)
+    epoch = check_statements(statements, params.n_pos, spec.assets, params.n_venues)
+    book = portfolio_from_statements(statements, table, salt)
+    report = compute_margin(book, table, spec, haircut_price_e6)
+    slot_ids, slot_qty, record_index = [], [], []
+    for st in statements:
+        entries = [(e.instrument_id, e.qty_e8, table.index_of(e.instrument_id)) for e in st.positions]
+        entries += [(0, 0, 0)] * (params.n_pos - len(entries))  # unused entries: record at leaf 0
+        for iid, q, idx in entries:
+            slot_ids.append(iid)
+            slot_qty.append(q)
+            record_index.append(idx)
+    recs = [table.records[i] for i in record_index]
+    paths = [table.path(i) for i in record_index]
+    messages = [st.message() for st in statements]
     public = {
         "risk_root": table.root,
         "spec_hash": spec_hash,
         "snapshot_epoch": snapshot_epoch,
+        "attestation_epoch": epoch,
         "challenge": challenge,
-        "portfolio_commitment": commitment,
+        "portfolio_commitment": portfolio_commitment(messages, salt),
         "multiplier_k_e6": policy.multiplier_k_e6,
         "delta_limit_e6": [policy.delta_limit_e6[u] for u in spec.underlyings],
         "vega_limit_e6": [policy.vega_limit_e6[u] for u in spec.underlyings],
         "collateral_price_e6": [haircut_price_e6[a] for a in spec.assets],
+        "venue_key_x": [st.public_key.x for st in statements],
+        "venue_key_y": [st.public_key.y for st in statements],
     }
     inputs = dict(public)
     inputs.update(
-        qty_e8=qty,
-        instrument_id=[r.instrument_id for r in recs],
+        account=[account_field(st.account) for st in statements],
+        n_positions=[len(st.positions) for st in statements],
+        qty_e8=slot_qty,
+        instrument_id=slot_ids,
+        collateral_amount_e8=[[st.collateral_e8.get(a, 0) for a in spec.assets] for st in statements],
+        sig_r8x=[st.signature.r8x for st in statements],
+        sig_r8y=[st.signature.r8y for st in statements],
+        sig_s=[st.signature.s for st in statements],
+        record_id=[r.instrument_id for r in recs],
         underlying=[r.underlying for r in recs],
         pnl_e6=[list(r.pnl_e6) for r in recs],
         delta_e6=[r.delta_e6 for r in recs],
@@ -96,9 +109,8 @@ def build_witness(params, table, portfolio, spec, haircut_price_e6: dict[str, in
         mark_e6=[r.mark_e6 for r in recs],
         path_index=[p[0] for p in paths],
         path_elements=[p[1] for p in paths],
-        collateral_amount_e8=amounts,
         worst_loss_e14=[um.worst_loss_e14 for um in report.underlyings],
-        salt=portfolio.salt,
+        salt=salt,
     )
     flat = {}
     for name, v in public.items():
@@ -106,5 +118,4 @@ def build_witness(params, table, portfolio, spec, haircut_price_e6: dict[str, in
             flat.update({f"{name}[{i}]": x for i, x in enumerate(v)})
         else:
             flat[name] = v
-    ordered = {n: flat[n] for n in params.public_signal_names()}
-    return Witness(inputs, ordered, report)
+    return Witness(inputs, {n: flat[n] for n in params.public_signal_names()}, report)

@@ -1,5 +1,6 @@
-"""Session fixtures shared by the end-to-end tests: the real snapshot, spec, demo book and policy,
-and one real proof bundle of the demo book under the 8-slot circuit (dev setup)."""
+"""Session fixtures shared by the end-to-end tests: the real snapshot, spec, the three signed demo
+venue statements and the demo policy, and one real proof bundle of the attested demo book under
+the 3-venue x 4-position circuit (dev setup)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT = REPO / "fixtures" / "snapshots" / "deribit_btc_eth_snapshot_2026-08-22T1533Z.csv"
-PORTFOLIO = REPO / "fixtures" / "portfolios" / "demo_hedged_book.json"
+PORTFOLIO = REPO / "fixtures" / "portfolios" / "demo_hedged_book.json"  #: the same book, unsigned (what-if)
+STATEMENTS = tuple(REPO / "fixtures" / "statements" / f"{v}.json" for v in ("deribit", "okx", "bybit"))
+VENUE_KEYS = {v: REPO / "fixtures" / "venues" / f"{v}.key.json" for v in ("deribit", "okx", "bybit")}
 POLICY = REPO / "fixtures" / "policies" / "demo_venue.json"
 SPEC = REPO / "fixtures" / "spec" / "deribit_pm_v1.json"
 
@@ -33,13 +36,13 @@ def demo_policy():
 
 @pytest.fixture(scope="session")
 def demo_keys():
-    """margin_8 compiled and set up (dev, groth16py) once per session unless current keys exist."""
+    """The demo circuit compiled and set up (dev, groth16py) once per session unless current keys exist."""
     from prover import setup as su
     from prover import snarkjs
     from prover.circuit import circuit_params
     from prover.errors import ToolchainError
 
-    params = circuit_params("margin_8")
+    params = circuit_params()
     snarkjs.compile_circuit(params)
     try:
         rec = su.load_setup(params)
@@ -50,17 +53,24 @@ def demo_keys():
 
 @pytest.fixture(scope="session")
 def demo_proof(tmp_path_factory, market, demo_policy, demo_keys):
-    """(outcome, bundle path, at) of the demo book proved against the demo policy."""
+    """(outcome, bundle path, at) of the attested demo book proved against the demo policy."""
+    from prover.attestation import load_statement
     from prover.pipeline import prove_bundle
-    from prover.portfolio import load_portfolio
 
     snapshot, spec = market
     params, _ = demo_keys
     at = snapshot.timestamp + timedelta(minutes=2)
     out = tmp_path_factory.mktemp("demo") / "bundle.json"
-    book = load_portfolio(PORTFOLIO, snapshot, spec)
-    outcome = prove_bundle(params, snapshot, spec, book, demo_policy, demo_policy.challenge, out, at=at)
+    statements = [load_statement(p) for p in STATEMENTS]
+    outcome = prove_bundle(params, snapshot, spec, statements, demo_policy, demo_policy.challenge, out, salt=12345, at=at)
     return outcome, out, at
+
+
+@pytest.fixture(scope="session")
+def demo_statements():
+    from prover.attestation import load_statement
+
+    return [load_statement(p) for p in STATEMENTS]
 
 
 @pytest.fixture(scope="session")

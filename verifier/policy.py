@@ -5,14 +5,17 @@ File format (JSON, ``zkmargin-policy/1``; paths relative to the policy file)::
     {"format": "zkmargin-policy/1", "venue": "demo-venue", "multiplier_k": "1.25",
      "delta_limit_usd": {"BTC": "5000000", "ETH": "2000000"},
      "vega_limit_usd": {"BTC": "400000", "ETH": "150000"},
-     "max_snapshot_age_s": 900, "challenge": "0x5eed...",
+     "max_snapshot_age_s": 900, "max_attestation_age_s": 3600, "challenge": "0x5eed...",
+     "accepted_venues": [{"venue": "deribit", "public_key": {"x": "...", "y": "..."}}],
      "spec": "../spec/deribit_pm_v1.json",
      "verification_key": "../../build/keys/margin_8/verification_key.json",
      "allow_dev_setup": false}
 
 k >= 1 at 1e-6 precision; limits in USD (delta: USD of underlying; vega: USD per vol point) at
-1e-6; the challenge is the nonce the venue issued (hex, < 2^248). ``allow_dev_setup`` lets a
-venue accept proofs under a single-party dev key: for demos and tests only.
+1e-6; the challenge is the nonce the venue issued (hex, < 2^248). ``accepted_venues`` are the
+venue keys (BabyJubJub, prover/eddsa.py) whose account statements this venue trusts; a bundle
+relying on any other key is rejected. ``allow_dev_setup`` lets a venue accept proofs under a
+single-party dev key: for demos and tests only.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class Policy:
     delta_limit_e6: dict[str, int]
     vega_limit_e6: dict[str, int]
     max_snapshot_age_s: int
+    max_attestation_age_s: int
+    accepted_venues: dict[tuple[int, int], str]  #: (key x, key y) -> venue name
     challenge: int
     spec_path: Path | None
     verification_key_path: Path | None
@@ -65,6 +70,25 @@ def parse_challenge(text) -> int:
     return v
 
 
+def _accepted_venues(raw, source) -> dict[tuple[int, int], str]:
+    """[{"venue", "public_key": {"x", "y"}}] -> {(x, y): venue}; PolicyError on a malformed or invalid key."""
+    from prover.eddsa import PublicKey
+
+    out = {}
+    if not isinstance(raw, list):
+        raise PolicyError(f"{source}: accepted_venues must be a list")
+    for n, entry in enumerate(raw, start=1):
+        try:
+            key = PublicKey.from_json(entry["public_key"])
+            name = str(entry["venue"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PolicyError(f"{source}: accepted_venues[{n}] malformed ({exc})") from None
+        if not key.is_valid():
+            raise PolicyError(f"{source}: accepted_venues[{n}] ({name}) is not a valid BabyJubJub key")
+        out[(key.x, key.y)] = name
+    return out
+
+
 def _fixed(value, scale, bits, what) -> int:
     try:
         v = decimal_to_fixed(value, scale, what)
@@ -89,15 +113,17 @@ def parse_policy(obj: dict, base: Path | None = None, underlyings=("BTC", "ETH")
                 raise PolicyError(f"{source}: {field} has no limit for {', '.join(missing)}")
             limits[field] = {u: _fixed(raw[u], USD_SCALE, LIMIT_BITS, f"{source}: {field}.{u}") for u in underlyings}
         age = int(obj["max_snapshot_age_s"])
+        attestation_age = int(obj.get("max_attestation_age_s", age))
         challenge = parse_challenge(obj["challenge"])
+        venues = _accepted_venues(obj.get("accepted_venues", []), source)
     except KeyError as exc:
         raise PolicyError(f"{source}: missing field {exc.args[0]!r}") from None
     except (TypeError, ValueError) as exc:
         raise PolicyError(f"{source}: {exc}") from None
     if k < K_SCALE:
         raise PolicyError(f"{source}: multiplier_k must be >= 1, got {obj['multiplier_k']}")
-    if age <= 0:
-        raise PolicyError(f"{source}: max_snapshot_age_s must be positive")
+    if age <= 0 or attestation_age <= 0:
+        raise PolicyError(f"{source}: max_snapshot_age_s and max_attestation_age_s must be positive")
     base = base or Path.cwd()
 
     def resolve(key):
@@ -109,6 +135,8 @@ def parse_policy(obj: dict, base: Path | None = None, underlyings=("BTC", "ETH")
         delta_limit_e6=limits["delta_limit_usd"],
         vega_limit_e6=limits["vega_limit_usd"],
         max_snapshot_age_s=age,
+        max_attestation_age_s=attestation_age,
+        accepted_venues=venues,
         challenge=challenge,
         spec_path=resolve("spec"),
         verification_key_path=resolve("verification_key"),

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from fractions import Fraction
 
 CLAIM = (
-    "Across all positions opened by portfolio_commitment, under the scenario spec with hash spec_hash "
+    "Across all positions of the venue statements signed by venue_keys for attestation_epoch (committed "
+    "by portfolio_commitment), under the scenario spec with hash spec_hash "
     "evaluated on the snapshot at snapshot_epoch (risk table risk_root): multiplier_k x (sum over "
     "underlyings of the worst-case loss + add-on) <= haircut collateral + mark value of the positions, "
     "and for every underlying |net delta| <= delta_limit and |net vega| <= vega_limit. "
@@ -37,13 +38,28 @@ def describe(named: dict[str, int], underlyings, assets) -> dict:
         "spec_hash": hex(named["spec_hash"]),
         "snapshot_epoch": named["snapshot_epoch"],
         "snapshot_time": datetime.fromtimestamp(named["snapshot_epoch"], timezone.utc).isoformat(),
+        "attestation_epoch": named["attestation_epoch"],
+        "attestation_time": datetime.fromtimestamp(named["attestation_epoch"], timezone.utc).isoformat(),
         "challenge": hex(named["challenge"]),
         "portfolio_commitment": hex(named["portfolio_commitment"]),
         "multiplier_k": _dec(named["multiplier_k_e6"], 10**6),
         "delta_limit_usd": {u: _dec(named[f"delta_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
         "vega_limit_usd_per_vol_point": {u: _dec(named[f"vega_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
         "collateral_haircut_price_usd": {a: _dec(named[f"collateral_price_e6[{i}]"], 10**6) for i, a in enumerate(assets)},
+        "venue_keys": [
+            {"x": hex(named[f"venue_key_x[{v}]"]), "y": hex(named[f"venue_key_y[{v}]"])} for v in range(venue_count(named))
+        ],
     }
+
+
+def venue_count(named: dict[str, int]) -> int:
+    """Number of venue statements the public signals name."""
+    return sum(1 for k in named if k.startswith("venue_key_x["))
+
+
+def venue_keys(named: dict[str, int]) -> list[tuple[int, int]]:
+    """The (x, y) venue keys in the public signals, statement order."""
+    return [(named[f"venue_key_x[{v}]"], named[f"venue_key_y[{v}]"]) for v in range(venue_count(named))]
 
 
 def statement(named: dict[str, int], underlyings, assets) -> dict:

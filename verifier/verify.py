@@ -17,6 +17,8 @@ risk_root           the venue's own evaluation of the snapshot commits to the pu
                     ``tolerance_e6`` of the venue's evaluation and inside RECORD_BITS
 freshness           0 <= at - snapshot_epoch <= policy.max_snapshot_age_s (+60 s clock skew)
 challenge           public challenge = the challenge the venue issued
+venue_keys          every venue key the proof relies on is in the policy's accepted venues
+attestation_fresh   0 <= at - attestation_epoch <= policy.max_attestation_age_s (+60 s skew)
 policy              public k, delta and vega limits = the policy's
 collateral_prices   public haircut prices = spec haircuts applied to the snapshot's spot
 ==================  ============================================================================
@@ -32,7 +34,7 @@ from prover.risk_table import RiskTable, cached_risk_table
 from prover.spec import haircut_prices_e6
 from verifier.decision import Decision
 from verifier.groth16 import groth16_checks, load_verification_key
-from verifier.statement import CLAIM, describe, named_signals
+from verifier.statement import CLAIM, describe, named_signals, venue_keys
 
 CLOCK_SKEW_S = 60
 DEFAULT_TOLERANCE_E6 = 2  #: 2 micro-USD per coin: float noise across platforms, far below a cent
@@ -41,7 +43,7 @@ DEFAULT_TOLERANCE_E6 = 2  #: 2 micro-USD per coin: float noise across platforms,
 def _params(bundle: dict) -> CircuitParams:
     c = bundle["circuit"]
     p = c["params"]
-    return CircuitParams(str(c["name"]), int(p["n_slots"]), int(p["n_scen"]), int(p["n_und"]), int(p["n_assets"]), int(p["depth"]))
+    return CircuitParams(str(c["name"]), int(p["n_venues"]), int(p["n_pos"]), int(p["n_scen"]), int(p["n_und"]), int(p["n_assets"]), int(p["depth"]))
 
 
 def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolerance_e6: int) -> None:
@@ -155,6 +157,13 @@ def verify_bundle(
     d.add("freshness", ok, f"snapshot age {age:,.0f} s at {at.isoformat(timespec='seconds')}, limit {policy.max_snapshot_age_s} s")
     ok = named["challenge"] == policy.challenge
     d.add("challenge", ok, "public challenge is the one issued" if ok else f"public challenge {hex(named['challenge'])} is not the issued {hex(policy.challenge)}")
+    keys = venue_keys(named)
+    unlisted = [f"#{v} ({hex(x)[:12]}...)" for v, (x, y) in enumerate(keys) if (x, y) not in policy.accepted_venues]
+    listed = ", ".join(policy.accepted_venues.get(k, "?") for k in keys)
+    d.add("venue_keys", not unlisted, f"statements signed by accepted venues: {listed}" if not unlisted else f"statement key(s) not in the policy's accepted venues: {', '.join(unlisted)}")
+    age = (at - datetime.fromtimestamp(named["attestation_epoch"], timezone.utc)).total_seconds()
+    ok = -CLOCK_SKEW_S <= age <= policy.max_attestation_age_s + CLOCK_SKEW_S
+    d.add("attestation_fresh", ok, f"statements of epoch {named['attestation_epoch']}, age {age:,.0f} s, limit {policy.max_attestation_age_s} s")
     wanted = policy.public_values(underlyings)
     bad = [k for k, v in wanted.items() if k != "challenge" and named.get(k) != v]
     d.add("policy", not bad, "k and delta/vega limits equal the policy's" if not bad else f"public values differ from the policy: {', '.join(bad)}")

@@ -1,8 +1,9 @@
 """Every verifier duty (SPEC section 6) on a real bundle: one tamper per row, the check that catches it.
 
-Baseline: the demo book on the real snapshot, proved under the 8-slot circuit. Each row changes one
-thing (a public signal, a proof element, the statement, the venue's policy, spec, snapshot, key or
-clock) and names the check that must fail; the baseline (``None``) must be accepted.
+Baseline: the attested demo book (3 signed venue statements) on the real snapshot, proved under the
+3-venue x 4-position circuit. Each row changes one thing (a public signal, a proof element, the
+statement, the venue's policy, spec, snapshot, key, accepted venues or clock) and names the check
+that must fail; the baseline (``None``) must be accepted.
 """
 
 import copy
@@ -36,10 +37,14 @@ def test_baseline_is_accepted(base):
     assert {c.name for c in d.checks} >= {
         "verification_key", "setup", "groth16.public_signals", "groth16.proof_points", "groth16.pairing", "statement",
         "spec_hash", "snapshot", "risk_root", "collateral_prices", "freshness", "challenge", "policy",
+        "venue_keys", "attestation_fresh",
     }
 
 
-@pytest.mark.parametrize("index", range(14))
+N_PUBLIC = 21  # 3 venues: tests/circuits/test_statement_doc.py checks the count against the circuit
+
+
+@pytest.mark.parametrize("index", range(N_PUBLIC))
 def test_each_public_signal_tampered_fails_the_pairing(base, index):
     b = copy.deepcopy(base[0])
     b["public_signals"][index] = str((int(b["public_signals"][index]) + 1) % FIELD_P)
@@ -48,7 +53,7 @@ def test_each_public_signal_tampered_fails_the_pairing(base, index):
     assert not d.check("groth16.pairing").passed
 
 
-@pytest.mark.parametrize("index", [0, 4, 13])
+@pytest.mark.parametrize("index", [0, 5, 20])
 def test_public_signal_plus_r_is_rejected_not_reduced(base, index):
     b = copy.deepcopy(base[0])
     b["public_signals"][index] = str(int(b["public_signals"][index]) + FIELD_P)
@@ -163,3 +168,30 @@ def test_other_key_fails_the_pairing(base):
     vk["IC"][1], vk["IC"][2] = vk["IC"][2], vk["IC"][1]
     d = decide(base, vk=vk)
     assert not d.check("groth16.pairing").passed
+
+
+def test_statement_from_a_venue_outside_the_policy_is_rejected(base):
+    accepted = dict(base[1].accepted_venues)
+    dropped = next(iter(accepted))
+    name = accepted.pop(dropped)
+    d = decide(base, policy=replace(base[1], accepted_venues=accepted))
+    assert not d.check("venue_keys").passed and "not in the policy" in d.check("venue_keys").reason
+    assert name not in d.check("venue_keys").reason  # it names the key, not a venue the policy does not know
+    assert d.check("groth16.pairing").passed
+
+
+def test_stale_statements_are_rejected(base):
+    strict = replace(base[1], max_attestation_age_s=60)
+    assert not decide(base, policy=strict).check("attestation_fresh").passed
+
+
+def test_replay_against_another_venues_challenge_is_rejected(base):
+    # the same bundle shown to a second venue that issued its own challenge
+    other = replace(base[1], challenge=0xC0FFEE)
+    d = decide(base, policy=other)
+    assert not d.accepted and not d.check("challenge").passed
+
+
+def test_statement_names_the_venue_keys(base):
+    keys = base[0]["statement"]["public"]["venue_keys"]
+    assert {(int(k["x"], 16), int(k["y"], 16)) for k in keys} == set(base[1].accepted_venues)

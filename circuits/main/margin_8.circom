@@ -1,3 +1,0 @@
-pragma circom 2.1.6;
-include "../margin.circom";
-component main {public [risk_root, spec_hash, snapshot_epoch, challenge, portfolio_commitment, multiplier_k_e6, delta_limit_e6, vega_limit_e6, collateral_price_e6]} = MarginSolvency(8, 35, 2, 4, 6);
