@@ -34,6 +34,7 @@ from prover.eddsa import PrivateKey, PublicKey, Signature
 from prover.errors import PortfolioError, RangeError
 from prover.fixed_point import AMOUNT_BITS, EPOCH_BITS, QTY_BITS, QTY_SCALE, decimal_to_fixed, to_field
 from prover.instrument import parse_instrument_name
+from prover.portfolio import Portfolio, Position, parse_collateral
 from prover.poseidon import poseidon_chain
 
 FORMAT = "zkmargin-statement/1"
@@ -120,17 +121,7 @@ def attest(key: PrivateKey, venue: str, account: str, epoch: int, positions: lis
         if not -(2**QTY_BITS) <= q < 2**QTY_BITS or q == 0:
             raise PortfolioError(f"position {n}: quantity {qty} must be non-zero and |quantity| < {2**QTY_BITS / QTY_SCALE:,.0f} coins")
         entries.append(StatementEntry(ik.instrument_id, ik.canonical_name, q))
-    coll = {a: 0 for a in assets}
-    for asset, amount in collateral.items():
-        if asset not in coll:
-            raise PortfolioError(f"collateral asset {asset!r} not one of {', '.join(assets)}")
-        try:
-            v = decimal_to_fixed(amount, QTY_SCALE, f"collateral {asset}")
-        except RangeError as exc:
-            raise PortfolioError(str(exc)) from None
-        if not 0 <= v < 2**AMOUNT_BITS:
-            raise PortfolioError(f"collateral {asset} = {amount} must be >= 0 and < {2**AMOUNT_BITS / QTY_SCALE:,.0f}")
-        coll[asset] = v
+    coll = parse_collateral(collateral, assets)
     msg = statement_message(account, epoch, entries, coll, capacity, assets)
     return VenueStatement(venue, account, int(epoch), capacity, tuple(assets), tuple(entries), coll, key.public_key(), key.sign(msg))
 
@@ -247,8 +238,6 @@ def portfolio_from_statements(statements, table, salt: int):
     """The book the statements attest, one position per entry (not netted: the circuit nets them
     in its scenario sums), collateral summed over venues. PortfolioError on an instrument missing
     from the risk table (not in the snapshot)."""
-    from prover.portfolio import Portfolio, Position
-
     positions, collateral = [], {}
     for st in statements:
         for e in st.positions:

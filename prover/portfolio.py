@@ -61,6 +61,24 @@ def _parse_salt(raw, where: str) -> int:
     return salt
 
 
+def parse_collateral(raw: dict, assets, where: str = "") -> dict[str, int]:
+    """{asset: amount as an exact decimal} -> {asset: units x 1e8} for every asset of ``assets``
+    (absent ones 0). Raises PortfolioError (prefixed ``where``) for an asset not in ``assets`` or an
+    amount that is negative, too precise or >= 2^64 / 1e8."""
+    out = {a: 0 for a in assets}
+    for asset, amount in raw.items():
+        if asset not in out:
+            raise PortfolioError(f"{where}collateral asset {asset!r} not one of {', '.join(assets)}")
+        try:
+            v = decimal_to_fixed(amount, QTY_SCALE, f"{where}collateral {asset}")
+        except RangeError as exc:
+            raise PortfolioError(str(exc)) from None
+        if not 0 <= v < 2**AMOUNT_BITS:
+            raise PortfolioError(f"{where}collateral {asset} = {amount} must be >= 0 and < {2**AMOUNT_BITS / QTY_SCALE:,.0f}")
+        out[asset] = v
+    return out
+
+
 def parse_portfolio(obj: dict, snapshot, spec, source: str = "portfolio") -> Portfolio:
     """Validate a portfolio object against the snapshot and spec; raises PortfolioError naming the entry."""
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
@@ -93,20 +111,10 @@ def parse_portfolio(obj: dict, snapshot, spec, source: str = "portfolio") -> Por
             raise PortfolioError(f"{source}: net quantity of {snapshot.names[row]} out of range")
         key = snapshot.keys[row]
         positions.append(Position(row, int(snapshot.instrument_ids[row]), key.canonical_name, qty, tuple(venues)))
-    collateral = {a: 0 for a in spec.assets}
     raw_coll = obj.get("collateral", {})
     if not isinstance(raw_coll, dict):
         raise PortfolioError(f"{source}: 'collateral' must map asset -> amount")
-    for asset, amount in raw_coll.items():
-        if asset not in collateral:
-            raise PortfolioError(f"{source}: collateral asset {asset!r} not accepted by spec {spec.name} ({', '.join(spec.assets)})")
-        try:
-            v = decimal_to_fixed(amount, QTY_SCALE, f"{source}: collateral {asset}")
-        except RangeError as exc:
-            raise PortfolioError(str(exc)) from None
-        if not 0 <= v < 2**AMOUNT_BITS:
-            raise PortfolioError(f"{source}: collateral {asset} = {amount} must be >= 0 and < {2**AMOUNT_BITS / QTY_SCALE:,.0f}")
-        collateral[asset] = v
+    collateral = parse_collateral(raw_coll, spec.assets, f"{source}: ")
     return Portfolio(str(obj.get("account", "")), tuple(positions), collateral, _parse_salt(obj.get("salt"), source), source)
 
 

@@ -14,6 +14,8 @@ import hashlib
 import re
 from types import SimpleNamespace
 
+import pytest
+
 from prover.attestation import STATEMENT_TAG, attest
 from prover.circuit import CIRCUITS_DIR, CircuitParams
 from prover.eddsa import PrivateKey
@@ -21,6 +23,7 @@ from prover.instrument import parse_instrument_name
 from prover.poseidon import poseidon_chain
 from prover.risk_table import RiskRecord, RiskTable
 from prover.witness import build_witness, portfolio_commitment
+from tests.circuits.harness import ConstraintViolation
 from verifier.policy import parse_policy
 
 PARAMS = CircuitParams("test_margin_2x2", 2, 2, 5, 2, 4, 2)
@@ -163,6 +166,12 @@ def failed_at(err: str, fragment: str) -> bool:
     return re.search(rf"MarginSolvency_\d+ line: {line}\b", err) is not None
 
 
+def forged_fails(circuit, w, edits) -> None:
+    """Assert that the witness ``w`` with the named signals edited fails the R1CS (a forged witness)."""
+    with pytest.raises(ConstraintViolation):
+        circuit.check_constraints(circuit.edit(w, edits))
+
+
 #: the line through which every signature refusal passes: the last input of VenueSignature, after
 #: which circom runs the EdDSA verifier (its ForceEqualIfEnabled / CompConstant checks)
 SIGNATURE_LINE = "signature[v].message <== message[v].message"
@@ -171,5 +180,6 @@ __all__ = [
     "PARAMS", "PUBLIC", "SPEC", "PRICES", "TABLE", "POLICY", "EPOCH", "SALT", "KEY_A", "KEY_B", "KEY_OTHER",
     "BTC_C", "BTC_P", "BTC_F", "ETH_C", "ETH_P", "ETH_PERP", "iid", "venue_key", "statement", "venue_a", "venue_b",
     "hedged", "witness_of", "inputs", "report", "copy_inputs", "message_of", "recommit", "rehint", "failed_at",
-    "SIGNATURE_LINE",
+    "SIGNATURE_LINE", "forged_fails",
 ]
+

@@ -19,17 +19,15 @@ import re
 
 import pytest
 
-from prover.attestation import STATEMENT_TAG, account_field, portfolio_from_statements
+from prover.attestation import STATEMENT_TAG, account_field
 from prover.babyjub import L
 from prover.circuit import CIRCUITS_DIR
 from prover.errors import PortfolioError
 from prover.fixed_point import FIELD_P as P
-from prover.margin import compute_margin
 from prover.witness import build_witness
-from tests.circuits.harness import ConstraintViolation, compile_template
 from tests.circuits.margin_cases import (
-    BTC_C, BTC_F, BTC_P, EPOCH, ETH_P, KEY_A, KEY_B, KEY_OTHER, PARAMS, POLICY, PRICES, PUBLIC, SALT, SPEC, TABLE,
-    SIGNATURE_LINE, copy_inputs, failed_at, hedged, iid, inputs, message_of, recommit, rehint, report, venue_a, venue_b,
+    BTC_C, BTC_F, EPOCH, ETH_P, KEY_A, KEY_B, KEY_OTHER, PARAMS, POLICY, PRICES, SALT, SPEC, TABLE,
+    SIGNATURE_LINE, copy_inputs, failed_at, forged_fails, hedged, iid, inputs, message_of, recommit, rehint, venue_a, venue_b,
 )
 
 SAME_STATEMENT = "same_key[v * N_VENUES + w].out * same_account[v * N_VENUES + w].out === 0"
@@ -37,29 +35,6 @@ PAD_QTY = "qty_e8[i] * is_pad[i].out === 0"
 RECORD_IS_ATTESTED = "(record_id[i] - instrument_id[i]) * (1 - is_pad[i].out) === 0"
 SLOT_FIELDS = ("qty_e8", "instrument_id", "record_id", "underlying", "pnl_e6", "delta_e6", "vega_e6", "add_on_e6", "mark_e6",
                "path_index", "path_elements")
-
-
-@pytest.fixture(scope="module")
-def circuit():
-    return compile_template(
-        "margin.circom", "MarginSolvency",
-        [PARAMS.n_venues, PARAMS.n_pos, PARAMS.n_scen, PARAMS.n_und, PARAMS.n_assets, PARAMS.depth], public=PUBLIC,
-    )
-
-
-@pytest.fixture(scope="module")
-def valid():
-    return inputs(hedged())
-
-
-@pytest.fixture(scope="module")
-def witness(circuit, valid):
-    return circuit.witness(valid)
-
-
-def forged_fails(circuit, w, edits):
-    with pytest.raises(ConstraintViolation):
-        circuit.check_constraints(circuit.edit(w, edits))
 
 
 def signature_refused(err: str) -> bool:

@@ -13,35 +13,11 @@ import pytest
 
 from prover.fixed_point import FIELD_P as P
 from prover.fixed_point import K_SCALE, QTY_BITS
-from tests.circuits.harness import ConstraintViolation, compile_template
 from tests.circuits.margin_cases import (
-    BTC_C, BTC_F, ETH_P, ETH_PERP, PARAMS, PUBLIC, TABLE, copy_inputs, failed_at, hedged, inputs, recommit, report,
+    BTC_C, BTC_F, ETH_P, ETH_PERP, PARAMS, TABLE, copy_inputs, failed_at, forged_fails, hedged, inputs, recommit, report,
     venue_a, venue_b,
 )
 from verifier.policy import parse_policy
-
-
-@pytest.fixture(scope="module")
-def circuit():
-    return compile_template(
-        "margin.circom", "MarginSolvency",
-        [PARAMS.n_venues, PARAMS.n_pos, PARAMS.n_scen, PARAMS.n_und, PARAMS.n_assets, PARAMS.depth], public=PUBLIC,
-    )
-
-
-@pytest.fixture(scope="module")
-def valid():
-    return inputs(hedged())
-
-
-@pytest.fixture(scope="module")
-def witness(circuit, valid):
-    return circuit.witness(valid)
-
-
-def forged_fails(circuit, w, edits):
-    with pytest.raises(ConstraintViolation):
-        circuit.check_constraints(circuit.edit(w, edits))
 
 
 # --- honest witness -----------------------------------------------------------------------------

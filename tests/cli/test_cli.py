@@ -12,26 +12,14 @@ import dataclasses
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from prover.attestation import attest, load_statement, read_key
-from prover.cli import main
 from tests.conftest import POLICY, PORTFOLIO, SNAPSHOT, STATEMENTS, VENUE_KEYS
+from tests.cli.runner import assert_named_error, run
 
 AT = "2026-08-22T15:35:00Z"
 ASSETS = ("USDC", "USDT", "BTC", "ETH")
 
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def assert_named_error(result, *words):
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith("error: ") or "\nerror: " in result.output, result.output
-    assert "Traceback" not in result.output
-    for w in words:
-        assert w in result.output, result.output
 
 
 def write_book(tmp_path, **over):

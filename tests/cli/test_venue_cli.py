@@ -11,26 +11,14 @@ import os
 import stat
 
 import pytest
-from click.testing import CliRunner
 
 from prover.attestation import load_statement, read_key
-from prover.cli import main
 from tests.conftest import REPO, STATEMENTS, VENUE_KEYS
+from tests.cli.runner import assert_named_error, run
 
 FIX = REPO / "fixtures" / "statements"
 EPOCH = 1787412600  # 2026-08-22T15:30:00Z
 
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def assert_named_error(result, *words):
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith("error: ") or "\nerror: " in result.output, result.output
-    assert "Traceback" not in result.output
-    for w in words:
-        assert w in result.output, result.output
 
 
 def attest_args(out, positions=FIX / "deribit_positions.json", collateral=FIX / "deribit_collateral.json", key=VENUE_KEYS["deribit"], epoch=EPOCH, extra=()):
