@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prover.eddsa import PrivateKey, PublicKey, Signature
-from prover.errors import PortfolioError, RangeError
+from prover.errors import PortfolioError, RangeError, read_json_file
 from prover.fixed_point import AMOUNT_BITS, EPOCH_BITS, QTY_BITS, QTY_SCALE, decimal_to_fixed, to_field
 from prover.instrument import parse_instrument_name
 from prover.portfolio import Portfolio, Position, parse_collateral
@@ -171,12 +171,7 @@ def _integer(v) -> int:
 def load_statement(path) -> VenueStatement:
     """Read a statement file; PortfolioError if missing, not JSON or malformed."""
     path = Path(path)
-    try:
-        obj = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PortfolioError(f"statement file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PortfolioError(f"{path.name}: not valid JSON ({exc})") from None
+    obj = read_json_file(path, PortfolioError, "statement file")
     return parse_statement(obj, path.name)
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from prover import __version__
-from prover.errors import BundleError
+from prover.errors import BundleError, read_json_file
 from verifier.statement import named_signals, statement
 
 FORMAT = "zkmargin-proof-bundle/1"
@@ -71,12 +71,7 @@ def staged_write(path, obj: dict):
 def read_bundle(path) -> dict:
     """Load a bundle; BundleError if unreadable, not JSON, or missing a section."""
     path = Path(path)
-    try:
-        obj = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise BundleError(f"bundle not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{path.name}: not valid JSON ({exc})") from None
+    obj = read_json_file(path, BundleError, "bundle")
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise BundleError(f"{path.name}: not a {FORMAT} file")
     missing = [k for k in ("statement", "public_signals", "proof", "circuit", "market") if k not in obj]

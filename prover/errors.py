@@ -42,3 +42,20 @@ class ToolchainError(ZkMarginError):
 
 class BundleError(ZkMarginError):
     """Proof bundle unreadable or structurally malformed (not: verification failed)."""
+
+
+def read_json_file(path, error: type[ZkMarginError], what: str):
+    """Parse a JSON input file, turning a missing file or bad JSON into ``error`` naming ``what``:
+    "<what> not found: <path>" or "<file name>: not valid JSON (...)"."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise error(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise error(f"{what} {path} is a directory") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{path.name}: not valid JSON ({exc})") from None

@@ -16,12 +16,11 @@ auditor can reproduce the commitment.
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover.errors import PortfolioError, RangeError
+from prover.errors import PortfolioError, RangeError, read_json_file
 from prover.fixed_point import AMOUNT_BITS, CHALLENGE_BITS, QTY_BITS, QTY_SCALE, decimal_to_fixed
 
 FORMAT = "zkmargin-portfolio/1"
@@ -121,10 +120,5 @@ def parse_portfolio(obj: dict, snapshot, spec, source: str = "portfolio") -> Por
 def load_portfolio(path, snapshot, spec) -> Portfolio:
     """Read and validate a portfolio file; PortfolioError on unreadable JSON or any bad entry."""
     path = Path(path)
-    try:
-        obj = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PortfolioError(f"portfolio file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PortfolioError(f"{path.name}: not valid JSON ({exc})") from None
+    obj = read_json_file(path, PortfolioError, "portfolio file")
     return parse_portfolio(obj, snapshot, spec, path.name)

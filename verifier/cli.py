@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from prover.errors import BundleError, PolicyError
+from prover.errors import BundleError, PolicyError, read_json_file
 
 
 def load_venue_inputs(policy_path, vkey, spec_path, market, risk_table):
@@ -23,23 +23,15 @@ def load_venue_inputs(policy_path, vkey, spec_path, market, risk_table):
     vk_path = Path(vkey) if vkey else policy.verification_key_path
     if vk_path is None:
         raise PolicyError("no verification key: pass --vkey or set 'verification_key' in the policy")
-    try:
-        vk = json.loads(vk_path.read_text())
-    except FileNotFoundError:
-        raise BundleError(f"verification key not found: {vk_path} (run `zkmargin setup`)") from None
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"verification key {vk_path} is not JSON: {exc}") from None
+    vk = read_json_file(vk_path, BundleError, "verification key (run `zkmargin setup`)")
     setup_path = vk_path.parent / "setup.json"
-    setup = json.loads(setup_path.read_text()) if setup_path.exists() else None
+    setup = read_json_file(setup_path, BundleError, "setup record") if setup_path.exists() else None
     spec_file = spec_path or policy.spec_path
     spec = load_spec(spec_file) if spec_file else None
     snapshot = load_snapshot(market) if market else None
     table = None
     if risk_table:
-        try:
-            table = json.loads(Path(risk_table).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise BundleError(f"published risk table unreadable: {exc}") from None
+        table = read_json_file(risk_table, BundleError, "published risk table")
     return policy, vk, setup, spec, snapshot, table
 
 

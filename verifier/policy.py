@@ -20,11 +20,10 @@ single-party dev key: for demos and tests only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover.errors import PolicyError, RangeError
+from prover.errors import PolicyError, RangeError, read_json_file
 from prover.fixed_point import CHALLENGE_BITS, K_BITS, K_SCALE, LIMIT_BITS, USD_SCALE, decimal_to_fixed
 
 FORMAT = "zkmargin-policy/1"
@@ -148,10 +147,5 @@ def parse_policy(obj: dict, base: Path | None = None, underlyings=("BTC", "ETH")
 def load_policy(path, underlyings=("BTC", "ETH")) -> Policy:
     """Read a policy file; PolicyError if missing, not JSON, or invalid."""
     path = Path(path)
-    try:
-        obj = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PolicyError(f"policy file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path.name}: not valid JSON ({exc})") from None
+    obj = read_json_file(path, PolicyError, "policy file")
     return parse_policy(obj, path.parent, underlyings, path.name)
