@@ -188,11 +188,13 @@ def prove(market, statements, policy_path, challenge, out, salt, spec_path, circ
 
 def _register() -> None:
     from prover.bench import bench
+    from prover.ceremony_cli import ceremony
     from prover.demo import demo
     from prover.venue_cli import venue
     from verifier.cli import verify
 
     main.add_command(venue)
+    main.add_command(ceremony)
     main.add_command(verify)
     main.add_command(demo)
     main.add_command(bench)
