@@ -16,10 +16,11 @@ Outputs: root
 Functionality, per level l:
 1. Decompose path_index[l] into 2 bits b0, b1 (Num2Bits(2): also shows path_index[l] < 4), and
    the one-hot e_j = [path_index[l] == j].
-2. Insert the running node at position path_index[l] among its siblings:
-   child[0] = e0 ? node : s0;  child[1] = e1 ? node : (j < 1 ? s0 : s1) ...
+2. Insert the running node at position path_index[l] among its siblings, 6 products:
+   child0 = e0 ? node : s0;  child1 = e1 ? node : (e0 ? s0 : s1);
+   child2 = e2 ? node : (e3 ? s2 : s1);  child3 = e3 ? node : s2.
 3. node = Poseidon(child[0..3]).
-Cost: DEPTH x (300 Poseidon + 10) constraints.
+Cost: DEPTH x (300 Poseidon + 9) constraints (2 bits, b0 b1, 6 selections).
 */
 template QuadMerkleRoot(DEPTH) {
     signal input leaf;
@@ -29,8 +30,8 @@ template QuadMerkleRoot(DEPTH) {
 
     signal node[DEPTH + 1];
     signal b01[DEPTH];
-    signal t0[DEPTH]; signal t1a[DEPTH]; signal t1b[DEPTH]; signal t1c[DEPTH];
-    signal t2a[DEPTH]; signal t2b[DEPTH]; signal t2c[DEPTH]; signal t3[DEPTH];
+    signal t0[DEPTH]; signal a1[DEPTH]; signal t1[DEPTH];
+    signal a2[DEPTH]; signal t2[DEPTH]; signal t3[DEPTH];
     component bits[DEPTH];
     component h[DEPTH];
     node[0] <== leaf;
@@ -49,20 +50,21 @@ template QuadMerkleRoot(DEPTH) {
         var s1 = path_elements[l][1];
         var s2 = path_elements[l][2];
         var cur = node[l];
-        // 2. child[j] = e_j * cur + [index > j] * s_j + [index < j] * s_{j-1}
-        t0[l] <== e0 * (cur - s0);                    // child0 = s0 + e0 (cur - s0)
-        t1a[l] <== e1 * cur;
-        t1b[l] <== e0 * s0;                           // index < 1: s0 sits at position 1
-        t1c[l] <== (e2 + e3) * s1;                    // index > 1: s1 sits at position 1
-        t2a[l] <== e2 * cur;
-        t2b[l] <== (e0 + e1) * s1;                    // index < 2: s1 sits at position 2
-        t2c[l] <== e3 * s2;                           // index > 2: s2 sits at position 2
-        t3[l] <== e3 * (cur - s2);                    // child3 = s2 + e3 (cur - s2)
+        // 2. child0 = e0 ? cur : s0
+        t0[l] <== e0 * (cur - s0);
+        //    child1 = e1 ? cur : (index 0 ? s0 : s1):  a1 = s1 + e0 (s0 - s1), then a1 + e1 (cur - a1)
+        a1[l] <== s1 + e0 * (s0 - s1);
+        t1[l] <== e1 * (cur - a1[l]);
+        //    child2 = e2 ? cur : (index 3 ? s2 : s1):  a2 = s1 + e3 (s2 - s1), then a2 + e2 (cur - a2)
+        a2[l] <== s1 + e3 * (s2 - s1);
+        t2[l] <== e2 * (cur - a2[l]);
+        //    child3 = e3 ? cur : s2
+        t3[l] <== e3 * (cur - s2);
         // 3.
         h[l] = Poseidon(4);
         h[l].inputs[0] <== s0 + t0[l];
-        h[l].inputs[1] <== t1a[l] + t1b[l] + t1c[l];
-        h[l].inputs[2] <== t2a[l] + t2b[l] + t2c[l];
+        h[l].inputs[1] <== a1[l] + t1[l];
+        h[l].inputs[2] <== a2[l] + t2[l];
         h[l].inputs[3] <== s2 + t3[l];
         node[l + 1] <== h[l].out;
     }
