@@ -11,7 +11,7 @@ and ``setup.json`` (what was run, hashes, the label):
   ceremony, and phase 2 needs the multi-party ceremony of a later issue before production use.
 
 Phase-1 cost (SPEC section 7): about 75 s for 2^12 and 5.5 min for 2^14 on 2 cores, x4.4 per two
-powers; the 8-slot demo circuit (40k constraints) needs 2^16, which is why the demo uses dev_setup.
+powers; the 3-venue demo circuit (70k constraints) needs 2^17, which is why the demo uses dev_setup.
 """
 
 from __future__ import annotations

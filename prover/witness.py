@@ -1,4 +1,4 @@
-"""Circuit input (``input.json``) for circuits/margin.circom from a portfolio, a risk table and a policy.
+"""Circuit input (``input.json``) for circuits/margin.circom from venue statements, a risk table and a policy.
 
 Keys are the circuit's signal names, one spelling from here through ``input.json`` to the ``.sym``
 file. Integers are exactly those prover/margin.py computes with; signed values go in as field

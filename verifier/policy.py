@@ -8,7 +8,7 @@ File format (JSON, ``zkmargin-policy/1``; paths relative to the policy file)::
      "max_snapshot_age_s": 900, "max_attestation_age_s": 3600, "challenge": "0x5eed...",
      "accepted_venues": [{"venue": "deribit", "public_key": {"x": "...", "y": "..."}}],
      "spec": "../spec/deribit_pm_v1.json",
-     "verification_key": "../../build/keys/margin_8/verification_key.json",
+     "verification_key": "../../build/keys/margin_3x4/verification_key.json",
      "allow_dev_setup": false}
 
 k >= 1 at 1e-6 precision; limits in USD (delta: USD of underlying; vega: USD per vol point) at

@@ -276,7 +276,7 @@ def compile_template(
 
 
 def compile_main(path: str, opt: str | int = "O1") -> Circuit:
-    """Compile a full main file (``"circuits/main/margin_8.circom"``, relative to the repo root)."""
+    """Compile a full main file (``"circuits/main/margin_3x4.circom"``, relative to the repo root)."""
     main = (REPO / path).resolve()
     if not main.is_file():
         raise FileNotFoundError(f"{path}: no such main file under {REPO}")
