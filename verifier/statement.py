@@ -26,6 +26,19 @@ def named_signals(public_signals, names) -> dict[str, int]:
     return {n: int(str(v)) for n, v in zip(names, public_signals)}
 
 
+def utc_time(epoch: int) -> datetime | None:
+    """Unix seconds -> aware UTC datetime, or None when out of range (a tampered signal)."""
+    try:
+        return datetime.fromtimestamp(epoch, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _iso(epoch: int) -> str:
+    t = utc_time(epoch)
+    return t.isoformat() if t else "out of range"
+
+
 def _dec(v: int, scale: int) -> str:
     f = Fraction(v, scale)
     return str(f.numerator) if f.denominator == 1 else f"{float(f):.6f}".rstrip("0")
@@ -37,9 +50,9 @@ def describe(named: dict[str, int], underlyings, assets) -> dict:
         "risk_root": hex(named["risk_root"]),
         "spec_hash": hex(named["spec_hash"]),
         "snapshot_epoch": named["snapshot_epoch"],
-        "snapshot_time": datetime.fromtimestamp(named["snapshot_epoch"], timezone.utc).isoformat(),
+        "snapshot_time": _iso(named["snapshot_epoch"]),
         "attestation_epoch": named["attestation_epoch"],
-        "attestation_time": datetime.fromtimestamp(named["attestation_epoch"], timezone.utc).isoformat(),
+        "attestation_time": _iso(named["attestation_epoch"]),
         "challenge": hex(named["challenge"]),
         "portfolio_commitment": hex(named["portfolio_commitment"]),
         "multiplier_k": _dec(named["multiplier_k_e6"], 10**6),

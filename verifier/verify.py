@@ -29,12 +29,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from prover.circuit import CircuitParams, canonical_sha256
-from prover.errors import RangeError, ZkMarginError
+from prover.errors import BundleError, RangeError, ZkMarginError
 from prover.risk_table import RiskTable, cached_risk_table
 from prover.spec import haircut_prices_e6
 from verifier.decision import Decision
 from verifier.groth16 import groth16_checks, load_verification_key
-from verifier.statement import CLAIM, describe, named_signals, venue_keys
+from verifier.statement import CLAIM, describe, named_signals, utc_time, venue_keys
 
 CLOCK_SKEW_S = 60
 DEFAULT_TOLERANCE_E6 = 2  #: 2 micro-USD per coin: float noise across platforms, far below a cent
@@ -71,18 +71,7 @@ def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolera
     d.add("risk_root", True, f"published table of {len(table)} records matches root and the venue's evaluation within {tolerance_e6} micro-USD")
 
 
-def verify_bundle(
-    bundle: dict,
-    policy,
-    verification_key: dict,
-    *,
-    spec=None,
-    snapshot=None,
-    risk_table: dict | None = None,
-    setup_record: dict | None = None,
-    at: datetime | None = None,
-    tolerance_e6: int = DEFAULT_TOLERANCE_E6,
-) -> Decision:
+def verify_bundle(bundle: dict, policy, verification_key: dict, **kwargs) -> Decision:
     """Run every verifier duty; returns the Decision (``accepted`` only if all checks pass).
 
     Parameters
@@ -95,9 +84,30 @@ def verify_bundle(
     risk_table : optional published risk table (RiskTable.to_json form) to compare record by record.
     setup_record : the venue's setup.json for its key (kind, dev); None = provenance unknown.
     at : time of the freshness check (default now, UTC).
+    tolerance_e6 : per-value tolerance against a published risk table, micro-USD per coin.
 
-    Raises BundleError only for a structurally malformed bundle or key (prover.errors).
+    Raises BundleError only for a structurally malformed bundle or key (a section of the wrong
+    type, a missing field): hostile values inside a well-formed bundle are failed checks.
     """
+    try:
+        return _verify(bundle, policy, verification_key, **kwargs)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise BundleError(f"malformed bundle: {type(exc).__name__}: {exc}") from None
+
+
+def _verify(
+    bundle: dict,
+    policy,
+    verification_key: dict,
+    *,
+    spec=None,
+    snapshot=None,
+    risk_table: dict | None = None,
+    setup_record: dict | None = None,
+    at: datetime | None = None,
+    tolerance_e6: int = DEFAULT_TOLERANCE_E6,
+) -> Decision:
+    """The checks of ``verify_bundle``, in order; structural errors propagate to it."""
     d = Decision()
     at = at or datetime.now(timezone.utc)
     vk = load_verification_key(verification_key)
@@ -152,19 +162,30 @@ def verify_bundle(
             bad = [a for i, a in enumerate(spec.assets) if named.get(f"collateral_price_e6[{i}]") != prices[a]]
             d.add("collateral_prices", not bad, "haircut prices match spec and snapshot spot" if not bad else f"haircut price differs for {', '.join(bad)}")
 
-    age = (at - datetime.fromtimestamp(named["snapshot_epoch"], timezone.utc)).total_seconds()
-    ok = -CLOCK_SKEW_S <= age <= policy.max_snapshot_age_s + CLOCK_SKEW_S
-    d.add("freshness", ok, f"snapshot age {age:,.0f} s at {at.isoformat(timespec='seconds')}, limit {policy.max_snapshot_age_s} s")
+    _fresh(d, "freshness", "snapshot", named["snapshot_epoch"], at, policy.max_snapshot_age_s)
     ok = named["challenge"] == policy.challenge
     d.add("challenge", ok, "public challenge is the one issued" if ok else f"public challenge {hex(named['challenge'])} is not the issued {hex(policy.challenge)}")
     keys = venue_keys(named)
     unlisted = [f"#{v} ({hex(x)[:12]}...)" for v, (x, y) in enumerate(keys) if (x, y) not in policy.accepted_venues]
     listed = ", ".join(policy.accepted_venues.get(k, "?") for k in keys)
     d.add("venue_keys", not unlisted, f"statements signed by accepted venues: {listed}" if not unlisted else f"statement key(s) not in the policy's accepted venues: {', '.join(unlisted)}")
-    age = (at - datetime.fromtimestamp(named["attestation_epoch"], timezone.utc)).total_seconds()
-    ok = -CLOCK_SKEW_S <= age <= policy.max_attestation_age_s + CLOCK_SKEW_S
-    d.add("attestation_fresh", ok, f"statements of epoch {named['attestation_epoch']}, age {age:,.0f} s, limit {policy.max_attestation_age_s} s")
-    wanted = policy.public_values(underlyings)
+    _fresh(d, "attestation_fresh", "statements", named["attestation_epoch"], at, policy.max_attestation_age_s)
+    try:
+        wanted = policy.public_values(underlyings)
+    except KeyError as exc:
+        d.add("policy", False, f"the bundle names underlying {exc.args[0]!r}, for which the policy has no limits")
+        return d
     bad = [k for k, v in wanted.items() if k != "challenge" and named.get(k) != v]
     d.add("policy", not bad, "k and delta/vega limits equal the policy's" if not bad else f"public values differ from the policy: {', '.join(bad)}")
     return d
+
+
+def _fresh(d: Decision, name: str, what: str, epoch: int, at: datetime, limit_s: int) -> None:
+    """Add a freshness check: 0 <= at - epoch <= limit (with CLOCK_SKEW_S either side)."""
+    t = utc_time(epoch)
+    if t is None:
+        d.add(name, False, f"{what} epoch {epoch} is not a valid time")
+        return
+    age = (at - t).total_seconds()
+    ok = -CLOCK_SKEW_S <= age <= limit_s + CLOCK_SKEW_S
+    d.add(name, ok, f"{what} age {age:,.0f} s at {at.isoformat(timespec='seconds')}, limit {limit_s} s")

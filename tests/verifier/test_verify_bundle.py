@@ -195,3 +195,30 @@ def test_replay_against_another_venues_challenge_is_rejected(base):
 def test_statement_names_the_venue_keys(base):
     keys = base[0]["statement"]["public"]["venue_keys"]
     assert {(int(k["x"], 16), int(k["y"], 16)) for k in keys} == set(base[1].accepted_venues)
+
+
+@pytest.mark.parametrize("index,name", [(2, "freshness"), (3, "attestation_fresh")])
+def test_epoch_signal_beyond_any_date_fails_freshness_not_the_verifier(base, index, name):
+    b = copy.deepcopy(base[0])
+    b["public_signals"][index] = str(2**200)
+    d = decide(base, bundle=b)
+    assert not d.check(name).passed and "not a valid time" in d.check(name).reason
+    assert not d.check("groth16.pairing").passed
+
+
+def test_bundle_naming_an_underlying_the_policy_does_not_know_fails_policy(base):
+    b = copy.deepcopy(base[0])
+    b["market"]["underlyings"] = ["BTC", "XRP"]
+    d = decide(base, bundle=b)
+    assert not d.check("policy").passed and "XRP" in d.check("policy").reason
+    assert not d.check("spec_hash").passed and not d.check("statement").passed
+
+
+@pytest.mark.parametrize("section,value", [("market", "not a dict"), ("circuit", {"name": "margin_3x4"}), ("statement", None)])
+def test_structurally_malformed_bundle_is_a_named_error(base, section, value):
+    from prover.errors import BundleError
+
+    b = copy.deepcopy(base[0])
+    b[section] = value
+    with pytest.raises(BundleError, match="malformed bundle"):
+        decide(base, bundle=b)
