@@ -59,8 +59,10 @@ def refuse_unlisted_venues(statements, policy, at: datetime) -> None:
     for st in statements:
         if (st.public_key.x, st.public_key.y) not in policy.accepted_venues:
             raise PolicyNotMet(f"{st.source or st.venue}: venue key not in the policy's accepted venues, no proof written")
+    from verifier.verify import CLOCK_SKEW_S
+
     age = at.timestamp() - statements[0].epoch
-    if not -60 <= age <= policy.max_attestation_age_s + 60:
+    if not -CLOCK_SKEW_S <= age <= policy.max_attestation_age_s + CLOCK_SKEW_S:
         raise PolicyNotMet(f"statements of epoch {statements[0].epoch} are {age:,.0f} s old at {at.isoformat()}, the policy accepts {policy.max_attestation_age_s} s")
 
 
