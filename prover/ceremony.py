@@ -141,16 +141,63 @@ def verify(d: Path) -> list[tuple[str, bool, str]]:
     except ToolchainError as exc:
         out.append(("zkey_verify", False, str(exc).splitlines()[0]))
     closed = t["steps"][-1]["step"] == "beacon"
-    n = sum(1 for s in t["steps"] if s["step"] == "contribute")
-    out.append(("closed", closed and n >= 1, f"{n} contribution(s), " + ("closed by a beacon" if closed else "no beacon yet")))
+    n = contributions(t)
+    out.append(("closed", closed, f"{n} contribution(s), " + ("closed by a beacon" if closed else "no beacon yet")))
     return out
 
 
-def finalize(d: Path) -> Path:
-    """Verify, then export the verification key of the final zkey; ToolchainError if a check fails."""
+def contributions(t: dict) -> int:
+    """Number of participant contributions in transcript ``t`` (0: the key follows from public data)."""
+    return sum(1 for s in t["steps"] if s["step"] == "contribute")
+
+
+def finalize(d: Path, beacon_only: bool = False) -> Path:
+    """Verify, then export the verification key of the final zkey and record its sha256 in the
+    transcript; ToolchainError if a check fails or, unless ``beacon_only``, nobody contributed.
+
+    ``beacon_only`` accepts a chain of ``zkey new`` + public beacon: reproducible bit for bit by
+    anyone (``replay``), and for the same reason its toxic waste is public: DEV ONLY.
+    """
     failed = [f"{name}: {why}" for name, ok, why in verify(d) if not ok]
     if failed:
         raise ToolchainError("ceremony does not verify: " + "; ".join(failed))
     t = _read(d)
-    snarkjs.export_verification_key(d / t["steps"][-1]["zkey"], d / "verification_key.json")
-    return d / "verification_key.json"
+    if contributions(t) == 0 and not beacon_only:
+        raise ToolchainError("no participant contributed: the key follows from public data alone (pass beacon_only for a reproducible DEV key)")
+    vk = d / "verification_key.json"
+    snarkjs.export_verification_key(d / t["steps"][-1]["zkey"], vk)
+    t["verification_key_sha256"] = file_sha256(vk)
+    _write(d, t)
+    return vk
+
+
+def replay(t: dict, r1cs: Path, ptau: Path, work: Path, shipped: Path | None = None, progress=lambda m: None) -> Path:
+    """Rebuild the zkey chain of transcript ``t`` in ``work`` and return the final zkey.
+
+    ``zkey new`` from ``r1cs`` and ``ptau`` and every beacon step are deterministic, so they are
+    re-run and each output hash is compared with the transcript; a contribution used fresh
+    randomness and cannot be re-run, so the chain continues from that step's zkey found in
+    ``shipped`` (hash-checked). Raises ToolchainError naming the first step that does not match.
+    """
+    for what, path, key in (("R1CS", r1cs, "r1cs_sha256"), ("ptau", ptau, "ptau_sha256")):
+        if file_sha256(path) != t[key]:
+            raise ToolchainError(f"replay: the {what} {Path(path).name} is not the one in the transcript")
+    work.mkdir(parents=True, exist_ok=True)
+    prev = None
+    for i, step in enumerate(t["steps"]):
+        out = work / step["zkey"]
+        if step["step"] == "init":
+            progress(f"replay: snarkjs zkey new ({step['zkey']})")
+            snarkjs.run("snarkjs", ["zkey", "new", r1cs, ptau, out], "snarkjs zkey new")
+        elif step["step"] == "beacon":
+            progress(f"replay: beacon {step['beacon'][:16]}... 2^{step['iterations']} ({step['zkey']})")
+            snarkjs.run("snarkjs", ["zkey", "beacon", prev, out, step["beacon"], str(step["iterations"]), "-n=final beacon"], "snarkjs zkey beacon")
+        else:
+            src = shipped / step["zkey"] if shipped else None
+            if src is None or not src.exists():
+                raise ToolchainError(f"replay: step {i} ({step['step']} by {step.get('participant')}) used fresh randomness and its {step['zkey']} is not shipped")
+            shutil.copyfile(src, out)
+        if file_sha256(out) != step["zkey_sha256"]:
+            raise ToolchainError(f"replay: step {i} ({step['step']}) gives {step['zkey']} with another sha256 than the transcript records")
+        prev = out
+    return prev

@@ -84,8 +84,9 @@ def verify_cmd(ceremony_dir):
 
 @ceremony.command()
 @dir_opt
-def finalize(ceremony_dir):
+@click.option("--beacon-only", is_flag=True, help="Accept a chain with no contribution (reproducible by anyone; DEV ONLY).")
+def finalize(ceremony_dir, beacon_only):
     """Verify the ceremony and export its verification key."""
     from prover import ceremony as cer
 
-    click.echo(f"verification key: {cer.finalize(Path(ceremony_dir))}")
+    click.echo(f"verification key: {cer.finalize(Path(ceremony_dir), beacon_only)}")

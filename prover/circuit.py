@@ -112,11 +112,12 @@ def write_variant(name: str, n_venues: int, n_pos: int, n_scen: int, n_und: int 
     return CircuitParams(name, n_venues, n_pos, n_scen, n_und, n_assets, depth, path)
 
 
-def source_sha256() -> str:
-    """sha256 over every .circom file under circuits/ (sorted paths and contents): the source identity."""
+def source_sha256(root: Path = CIRCUITS_DIR) -> str:
+    """sha256 over every .circom file under ``root`` (default circuits/; sorted relative paths and
+    contents): the source identity recorded with every build."""
     h = hashlib.sha256()
-    for p in sorted(CIRCUITS_DIR.rglob("*.circom")):
-        h.update(str(p.relative_to(CIRCUITS_DIR)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in sorted(Path(root).rglob("*.circom")):
+        h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

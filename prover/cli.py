@@ -135,8 +135,9 @@ def table(market, spec_path, out, circuit):
 @click.option("--dev", "mode", flag_value="dev", default=True, help="groth16py single-party setup from the R1CS (seconds; DEV ONLY).")
 @click.option("--dev-ptau", "mode", flag_value="dev-ptau", help="snarkjs setup from a locally generated ptau (cached; slow; DEV ONLY).")
 @click.option("--ptau", "ptau", type=click.Path(exists=True, dir_okay=False), default=None, help="snarkjs setup from an external ptau file.")
+@click.option("--ceremony", "ceremony_dir", type=click.Path(exists=True, file_okay=False), default=None, help="Install the keys of a finalized `zkmargin ceremony` directory.")
 @click.option("--force", is_flag=True, help="Recompile even if the build is current.")
-def setup(circuit, mode, ptau, force):
+def setup(circuit, mode, ptau, ceremony_dir, force):
     """Compile a circuit and run its Groth16 setup (dev setups are labelled NOT FOR PRODUCTION)."""
     from prover import setup as su
     from prover import snarkjs
@@ -145,7 +146,9 @@ def setup(circuit, mode, ptau, force):
     progress(f"compiling {params.main_path.relative_to(REPO)} with circom2 --O2")
     build = snarkjs.compile_circuit(params, force=force)
     click.echo(f"circuit {params.name}: {build['constraints']:,} constraints, r1cs sha256 {build['r1cs_sha256'][:16]}...")
-    if ptau:
+    if ceremony_dir:
+        rec = su.ceremony_setup(params, Path(ceremony_dir))
+    elif ptau:
         rec = su.snarkjs_setup(params, Path(ptau), external=True, progress=progress)
     elif mode == "dev-ptau":
         power = su.ptau_power(build["constraints"], params.n_public)
@@ -187,6 +190,7 @@ def prove(market, statements, policy_path, challenge, out, salt, spec_path, circ
 
 
 def _register() -> None:
+    from prover.audit_cli import audit, fixture
     from prover.bench import bench
     from prover.ceremony_cli import ceremony
     from prover.demo import demo
@@ -198,6 +202,8 @@ def _register() -> None:
     main.add_command(verify)
     main.add_command(demo)
     main.add_command(bench)
+    main.add_command(audit)
+    main.add_command(fixture)
 
 
 _register()

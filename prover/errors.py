@@ -44,6 +44,10 @@ class BundleError(ZkMarginError):
     """Proof bundle unreadable or structurally malformed (not: verification failed)."""
 
 
+class FixtureError(ZkMarginError):
+    """An audit fixture case that cannot be read: no case.json, a bad format, a missing field."""
+
+
 def read_json_file(path, error: type[ZkMarginError], what: str):
     """Parse a JSON input file, turning a missing file or bad JSON into ``error`` naming ``what``:
     "<what> not found: <path>" or "<file name>: not valid JSON (...)"."""

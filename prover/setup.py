@@ -16,9 +16,11 @@ powers; the 3-venue demo circuit (70k constraints) needs 2^17, which is why the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import secrets
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -89,8 +91,20 @@ def ptau_power(n_constraints: int, n_public: int) -> int:
     return max(8, math.ceil(math.log2(n_constraints + n_public + 1)))
 
 
+#: Phase 1 of every locally generated ptau: ``powersoftau new`` then this public beacon (2^10
+#: hashes) as its only contribution, so the file is the same bit for bit on any machine and an
+#: auditor can regenerate it from (power, beacon). Its toxic waste is public: DEV ONLY.
+DEV_PTAU_BEACON = hashlib.sha256(b"zkmargin dev phase 1 beacon").hexdigest()
+DEV_PTAU_ITERATIONS = 10
+
+
 def dev_ptau(power: int, progress=print) -> Path:
-    """A locally generated phase-1 ptau of ``power`` (DEV ONLY), cached in build/ptau/."""
+    """A reproducible, locally generated phase-1 ptau of ``power`` (DEV ONLY), cached in build/ptau/.
+
+    ``powersoftau new`` + a public beacon (DEV_PTAU_BEACON) + ``prepare phase2``: deterministic,
+    so its sha256 depends on ``power`` only. Cost: about 75 s for 2^12, 5.5 min for 2^14 and
+    50 min for 2^17 on 2 cores (SPEC section 7); a half-made file is never left under the final name.
+    """
     final = BUILD_DIR / "ptau" / f"dev_pot{power}_final.ptau"
     if final.exists():
         return final
@@ -98,8 +112,8 @@ def dev_ptau(power: int, progress=print) -> Path:
     p0, p1 = final.with_name(f"dev_pot{power}_0.ptau"), final.with_name(f"dev_pot{power}_1.ptau")
     progress(f"phase 1 (dev): powersoftau new 2^{power}")
     snarkjs.ptau_new(power, p0)
-    progress("phase 1 (dev): one contribution with fresh entropy")
-    snarkjs.ptau_contribute(p0, p1, "zkmargin dev", secrets.token_hex(32))
+    progress(f"phase 1 (dev): public beacon {DEV_PTAU_BEACON[:16]}... (2^{DEV_PTAU_ITERATIONS} hashes)")
+    snarkjs.ptau_beacon(p0, p1, DEV_PTAU_BEACON, DEV_PTAU_ITERATIONS)
     progress("phase 1 (dev): prepare phase 2 (the slow step)")
     tmp = final.with_suffix(".tmp")
     snarkjs.ptau_prepare(p1, tmp)
@@ -123,4 +137,36 @@ def snarkjs_setup(params: CircuitParams, ptau: Path, external: bool, progress=pr
     source = "external" if external else "dev (generated locally)"
     ptau_info = {"file": Path(ptau).name, "sha256": file_sha256(ptau), "source": source}
     rec = SetupRecord("snarkjs", DEV_LABEL, True, params.name, file_sha256(params.r1cs_path), canonical_sha256(json.loads(vk_path.read_text())), zf.name, ptau_info)
+    return _write(params, rec)
+
+
+def ceremony_setup(params: CircuitParams, ceremony_dir: Path) -> SetupRecord:
+    """Install the final zkey of a verified, finalized ``zkmargin ceremony`` as the prover's keys.
+
+    Raises ToolchainError if the ceremony is for another build of the circuit, or is not finalized
+    (no verification key, or one that differs from the final zkey's). The record is DEV unless
+    phase 1 came from an external ptau and at least one participant contributed.
+    """
+    from prover import ceremony as cer
+
+    ceremony_dir = Path(ceremony_dir)
+    t = cer._read(ceremony_dir)
+    vk_src = ceremony_dir / "verification_key.json"
+    if not params.r1cs_path.exists() or t["r1cs_sha256"] != file_sha256(params.r1cs_path):
+        raise ToolchainError(f"the ceremony in {ceremony_dir} is for another build of {params.name}")
+    if not vk_src.exists() or t.get("verification_key_sha256") != file_sha256(vk_src):
+        raise ToolchainError(f"the ceremony in {ceremony_dir} is not finalized: run `zkmargin ceremony finalize`")
+    params.keys_dir.mkdir(parents=True, exist_ok=True)
+    final = ceremony_dir / t["steps"][-1]["zkey"]
+    if file_sha256(final) != t["steps"][-1]["zkey_sha256"]:
+        raise ToolchainError(f"{final.name} does not match the ceremony transcript")
+    shutil.copyfile(final, params.keys_dir / "circuit_final.zkey")
+    shutil.copyfile(vk_src, params.keys_dir / "verification_key.json")
+    n = cer.contributions(t)
+    dev = n == 0 or t["ptau_source"] != "external"
+    label = f"phase-2 ceremony: {n} contribution(s) + beacon; phase 1: {t['ptau_source']}"
+    if dev:
+        label = f"DEV - NOT FOR PRODUCTION ({label}; its toxic waste is not provably destroyed)"
+    ptau_info = {"file": "pot.ptau", "sha256": t["ptau_sha256"], "source": t["ptau_source"]}
+    rec = SetupRecord("ceremony", label, dev, params.name, t["r1cs_sha256"], canonical_sha256(json.loads(vk_src.read_text())), "circuit_final.zkey", ptau_info)
     return _write(params, rec)

@@ -105,8 +105,8 @@ def ptau_new(power: int, out: Path) -> None:
     run("snarkjs", ["powersoftau", "new", "bn128", power, out], f"powersoftau new 2^{power}")
 
 
-def ptau_contribute(src: Path, dst: Path, name: str, entropy: str) -> None:
-    run("snarkjs", ["powersoftau", "contribute", src, dst, f"--name={name}", f"-e={entropy}"], "powersoftau contribute")
+def ptau_beacon(src: Path, dst: Path, beacon_hex: str, iterations: int) -> None:
+    run("snarkjs", ["powersoftau", "beacon", src, dst, beacon_hex, iterations, "-n=public beacon"], "powersoftau beacon")
 
 
 def ptau_prepare(src: Path, dst: Path) -> None:
