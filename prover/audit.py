@@ -117,10 +117,7 @@ class Auditor:
     def _transcript(self, scope, keys, t, keys_dir) -> None:
         from prover import ceremony as cer
 
-        why = []
-        for prev, step in zip(t["steps"], t["steps"][1:]):
-            if step.get("from_sha256") != prev["zkey_sha256"]:
-                why.append(f"{step['zkey']} does not start from {prev['zkey']}")
+        why = cer.chain_errors(t)
         if t["steps"][0]["step"] != "init" or t["steps"][-1]["step"] != "beacon":
             why.append("the chain does not run from init to a closing beacon")
         if t["steps"][-1]["zkey_sha256"] != keys["zkey_sha256"] or t["ptau_sha256"] != keys["ptau"]["sha256"]:
@@ -171,11 +168,7 @@ class Auditor:
         elif not self.add(scope, "zkey", file_sha256(zkey) == keys["zkey_sha256"], zkey.name, file_sha256(zkey), "matches keys.json"):
             return
         self.progress(f"{scope}: snarkjs zkey verify")
-        try:
-            out = snarkjs.run("snarkjs", ["zkey", "verify", r1cs, ptau, zkey], "snarkjs zkey verify")
-            ok, why = "ZKey Ok!" in out, "snarkjs zkey verify: the zkey is this R1CS and ptau's, every contribution checks"
-        except ToolchainError as exc:
-            ok, why = False, str(exc).splitlines()[0]
+        ok, why = cer.zkey_verify(r1cs, ptau, zkey)
         self.add(scope, "zkey_verify", ok, zkey.name, keys["zkey_sha256"], why)
         with tempfile.TemporaryDirectory() as tmp:
             exported = Path(tmp) / "vk.json"

@@ -125,25 +125,31 @@ def verify(d: Path) -> list[tuple[str, bool, str]]:
     out = []
     ok = file_sha256(d / "circuit.r1cs") == t["r1cs_sha256"] and file_sha256(d / "pot.ptau") == t["ptau_sha256"]
     out.append(("inputs", ok, "R1CS and ptau match the transcript" if ok else "R1CS or ptau differ from the transcript"))
-    chain_ok, why = True, f"{len(t['steps'])} steps, each starting from the previous zkey"
-    for prev, step in zip(t["steps"], t["steps"][1:]):
-        if step.get("from_sha256") != prev["zkey_sha256"]:
-            chain_ok, why = False, f"{step['zkey']} does not start from {prev['zkey']}"
+    broken = chain_errors(t)
     for step in t["steps"]:
         if not (d / step["zkey"]).exists() or file_sha256(d / step["zkey"]) != step["zkey_sha256"]:
-            chain_ok, why = False, f"{step['zkey']} is missing or altered"
-    out.append(("transcript", chain_ok, why))
-    final = d / t["steps"][-1]["zkey"]
-    try:
-        res = snarkjs.run("snarkjs", ["zkey", "verify", d / "circuit.r1cs", d / "pot.ptau", final], "snarkjs zkey verify")
-        ok = "ZKey Ok!" in res
-        out.append(("zkey_verify", ok, "snarkjs zkey verify: every contribution checks against R1CS and ptau" if ok else "snarkjs zkey verify did not confirm"))
-    except ToolchainError as exc:
-        out.append(("zkey_verify", False, str(exc).splitlines()[0]))
+            broken.append(f"{step['zkey']} is missing or altered")
+    out.append(("transcript", not broken, "; ".join(broken) or f"{len(t['steps'])} steps, each starting from the previous zkey"))
+    out.append(("zkey_verify", *zkey_verify(d / "circuit.r1cs", d / "pot.ptau", d / t["steps"][-1]["zkey"])))
     closed = t["steps"][-1]["step"] == "beacon"
     n = contributions(t)
     out.append(("closed", closed, f"{n} contribution(s), " + ("closed by a beacon" if closed else "no beacon yet")))
     return out
+
+
+def chain_errors(t: dict) -> list[str]:
+    """What breaks the hash chain of transcript ``t``: a step not starting from the previous zkey."""
+    return [f"{step['zkey']} does not start from {prev['zkey']}" for prev, step in zip(t["steps"], t["steps"][1:]) if step.get("from_sha256") != prev["zkey_sha256"]]
+
+
+def zkey_verify(r1cs: Path, ptau: Path, zkey: Path) -> tuple[bool, str]:
+    """``snarkjs zkey verify``: (passed, reason); every contribution of ``zkey`` against R1CS and ptau."""
+    try:
+        res = snarkjs.run("snarkjs", ["zkey", "verify", r1cs, ptau, zkey], "snarkjs zkey verify")
+    except ToolchainError as exc:
+        return False, str(exc).splitlines()[0]
+    ok = "ZKey Ok!" in res
+    return ok, "snarkjs zkey verify: the zkey is this R1CS and ptau's, every contribution checks" if ok else "snarkjs zkey verify did not confirm"
 
 
 def contributions(t: dict) -> int:
