@@ -59,7 +59,7 @@ class Auditor:
         self.rows: list[Row] = []
         self.regenerate_keys, self.rebuild, self.source_dir, self.progress = regenerate_keys, rebuild, Path(source_dir), progress
         self.work_dir = Path(work_dir)
-        self._keys: dict[Path, str] = {}
+        self._keys_done: set[Path] = set()
 
     def add(self, scope, check, ok, artefact="", sha="", detail="") -> bool:
         status = ok if isinstance(ok, str) else (PASS if ok else FAIL)
@@ -82,10 +82,10 @@ class Auditor:
     def audit_keys(self, keys_dir: Path) -> None:
         """Circuit, transcript, verification key and (when available) zkey checks of one key directory."""
         keys_dir = Path(keys_dir).resolve()
-        if keys_dir in self._keys:
+        if keys_dir in self._keys_done:
             return
         scope = f"keys/{keys_dir.name}"
-        self._keys[keys_dir] = scope
+        self._keys_done.add(keys_dir)
         try:
             keys = fc.load_keys(keys_dir)
             t = json.loads((keys_dir / "ceremony.json").read_text())
@@ -127,14 +127,13 @@ class Auditor:
         self.add(scope, "transcript", not why, "ceremony.json", file_sha256(keys_dir / "ceremony.json"), "; ".join(why) or detail)
 
     def _ptau(self, keys, keys_dir) -> Path | None:
-        from prover.setup import DEV_PTAU_BEACON, dev_ptau
+        from prover.setup import DEV_PTAU_BEACON, dev_ptau, dev_ptau_path
 
         shipped = keys_dir / "pot.ptau"
         if shipped.exists():
             return shipped
         recipe = keys["ptau"].get("recipe")
-        cached = BUILD_DIR / "ptau" / f"dev_pot{keys['ptau']['power']}_final.ptau"
-        if recipe and recipe["beacon"] == DEV_PTAU_BEACON and (cached.exists() or self.regenerate_keys):
+        if recipe and recipe["beacon"] == DEV_PTAU_BEACON and (dev_ptau_path(keys["ptau"]["power"]).exists() or self.regenerate_keys):
             return dev_ptau(keys["ptau"]["power"], self.progress)
         return None
 
@@ -189,7 +188,7 @@ class Auditor:
         self.audit_keys(case.keys_dir)
         self.progress(f"{scope}: auditing")
         recorded = case.data.get("artefacts", {})
-        artefacts_ok = self._artefacts(case, scope, recorded)
+        self._artefacts(case, scope, recorded)
         try:
             inp = fc.load_inputs(case)
             expected, witness = fc.evaluate(case, inp)
@@ -201,26 +200,22 @@ class Auditor:
             self._proof(case, scope, inp, expected)
         else:
             self._refused(case, scope, inp, witness)
-        if not artefacts_ok:
-            self.progress(f"{scope}: some artefact differs from case.json")
 
-    def _artefacts(self, case, scope, recorded: dict) -> bool:
-        ok = True
+    def _artefacts(self, case, scope, recorded: dict) -> None:
         try:
             needed = {case.rel(p) for p in fc.input_paths(case).values()}
         except ZkMarginError as exc:
             needed = set()
-            ok = self.add(scope, "inputs", False, case.data["inputs"]["policy"], "", f"{type(exc).__name__}: {exc}")
+            self.add(scope, "inputs", False, case.data["inputs"]["policy"], "", f"{type(exc).__name__}: {exc}")
         for rel in sorted(needed - set(recorded)):
-            ok = self.add(scope, "artefact", False, rel, file_sha256(case.path(rel)) if case.path(rel).exists() else "", "an input not recorded in case.json") and ok
+            self.add(scope, "artefact", False, rel, file_sha256(case.path(rel)) if case.path(rel).exists() else "", "an input not recorded in case.json")
         for rel, sha in recorded.items():
             path = case.path(rel)
             if not path.exists():
-                ok = self.add(scope, "artefact", False, rel, "", "missing") and ok
+                self.add(scope, "artefact", False, rel, "", "missing")
                 continue
             got = file_sha256(path)
-            ok = self.add(scope, "artefact", got == sha, rel, got, "" if got == sha else f"changed: case.json records {sha}") and ok
-        return ok
+            self.add(scope, "artefact", got == sha, rel, got, "" if got == sha else f"changed: case.json records {sha}")
 
     def _compare(self, case, scope, expected: dict) -> None:
         want = case.data.get("expected", {})

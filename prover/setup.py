@@ -98,6 +98,11 @@ DEV_PTAU_BEACON = hashlib.sha256(b"zkmargin dev phase 1 beacon").hexdigest()
 DEV_PTAU_ITERATIONS = 10
 
 
+def dev_ptau_path(power: int) -> Path:
+    """Where ``dev_ptau(power)`` caches its file (it may not exist yet)."""
+    return BUILD_DIR / "ptau" / f"dev_pot{power}_final.ptau"
+
+
 def dev_ptau(power: int, progress=print) -> Path:
     """A reproducible, locally generated phase-1 ptau of ``power`` (DEV ONLY), cached in build/ptau/.
 
@@ -105,7 +110,7 @@ def dev_ptau(power: int, progress=print) -> Path:
     so its sha256 depends on ``power`` only. Cost: about 75 s for 2^12, 5.5 min for 2^14 and
     50 min for 2^17 on 2 cores (SPEC section 7); a half-made file is never left under the final name.
     """
-    final = BUILD_DIR / "ptau" / f"dev_pot{power}_final.ptau"
+    final = dev_ptau_path(power)
     if final.exists():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
