@@ -3,41 +3,68 @@ include "circomlib/circuits/eddsaposeidon.circom";
 include "hash.circom";
 
 /*
-STATEMENT_TAG(): domain separator of venue statements, int.from_bytes(b"zkmargin-statement/1"),
+STATEMENT_TAG(): domain separator of venue statements, int.from_bytes(b"zkmargin-statement/2"),
 prover/attestation.py STATEMENT_TAG (tests/circuits/test_attest.py checks they are equal).
 */
-function STATEMENT_TAG() { return 698892582175376288308585471153603622562535059249; }
+function STATEMENT_TAG() { return 698892582175376288308585471153603622562535059250; }
 
 /*
 StatementMessage(N_POS, N_ASSETS)
 The field element a venue signs for one account statement (prover/attestation.py statement_message).
 
-Inputs:  account (sha256 of the account name, 248 bits), epoch (the public attestation epoch),
+Inputs:  account (sha256 of the account name, 248 bits), identity (the trader's identity commitment,
+         TraderIdentity below), epoch (the public attestation epoch),
          n_positions, instrument_id[N_POS], qty_e8[N_POS] (unused entries 0, 0),
          collateral_amount_e8[N_ASSETS]
-Outputs: message = PoseidonChain(STATEMENT_TAG, account, epoch, n_positions, (id, qty) x N_POS, amounts)
+Outputs: message = PoseidonChain(STATEMENT_TAG, account, identity, epoch, n_positions, (id, qty) x N_POS, amounts)
 NOTE: no range checks here; MarginSolvency range-checks quantities and amounts, and the rest is
 signed data that only has to hash as the venue hashed it.
 */
 template StatementMessage(N_POS, N_ASSETS) {
     signal input account;
+    signal input identity;
     signal input epoch;
     signal input n_positions;
     signal input instrument_id[N_POS];
     signal input qty_e8[N_POS];
     signal input collateral_amount_e8[N_ASSETS];
     signal output message;
-    component h = PoseidonChain(4 + 2 * N_POS + N_ASSETS);
+    component h = PoseidonChain(5 + 2 * N_POS + N_ASSETS);
     h.in[0] <== STATEMENT_TAG();
     h.in[1] <== account;
-    h.in[2] <== epoch;
-    h.in[3] <== n_positions;
+    h.in[2] <== identity;
+    h.in[3] <== epoch;
+    h.in[4] <== n_positions;
     for (var j = 0; j < N_POS; j++) {
-        h.in[4 + 2 * j] <== instrument_id[j];
-        h.in[5 + 2 * j] <== qty_e8[j];
+        h.in[5 + 2 * j] <== instrument_id[j];
+        h.in[6 + 2 * j] <== qty_e8[j];
     }
-    for (var a = 0; a < N_ASSETS; a++) { h.in[4 + 2 * N_POS + a] <== collateral_amount_e8[a]; }
+    for (var a = 0; a < N_ASSETS; a++) { h.in[5 + 2 * N_POS + a] <== collateral_amount_e8[a]; }
     message <== h.out;
+}
+
+/*
+IDENTITY_TAG(): domain separator of trader identity commitments, int.from_bytes(b"zkmargin-identity/1"),
+prover/identity.py IDENTITY_TAG (tests/circuits/test_attest.py checks they are equal).
+*/
+function IDENTITY_TAG() { return 2730049149122563626205364478167588276868296497; }
+
+/*
+TraderIdentity()
+Semaphore-style identity: commitment = Poseidon(IDENTITY_TAG, secret), where the secret is known to
+the trader alone (prover/identity.py). Proving this shows knowledge of the secret behind the public
+commitment that every venue statement of the proof carries.
+Inputs:  secret (private)
+Outputs: commitment
+Cost: one Poseidon of arity 2 (about 240 constraints).
+*/
+template TraderIdentity() {
+    signal input secret;
+    signal output commitment;
+    component h = Poseidon(2);
+    h.inputs[0] <== IDENTITY_TAG();
+    h.inputs[1] <== secret;
+    commitment <== h.out;
 }
 
 /*

@@ -19,6 +19,8 @@ Inputs (public; the verifier checks each against its own copy, docs/security.md)
 - spec_hash                     sha256 of the scenario spec file, first 248 bits (binding only)
 - snapshot_epoch                unix seconds of the snapshot (binding only; range-checked 64 bits)
 - challenge                     the verifier's nonce (binding only, like Semaphore's message)
+- trader_identity               the trader's identity commitment Poseidon(IDENTITY_TAG, identity_secret):
+                                every venue statement is signed over it (step 11), the prover knows its secret
 - portfolio_commitment          PoseidonChain(salt, (instrument_id, qty_e8) per slot, collateral_amount_e8)
 - multiplier_k_e6               IM multiplier k x 1e6, 1e6 <= k < 2^32
 - delta_limit_e6[N_UND]         |net delta| limit per underlying, USD x 1e6, < 2^64
@@ -32,6 +34,7 @@ Inputs (private):
 - collateral_amount_e8[N_ASSETS] units x 1e8, < 2^64
 - worst_loss_e14[N_UND]         prover's hint W_u, USD x 1e14 (step 6 makes any accepted W_u an upper bound)
 - salt                          commitment blinding
+- identity_secret               the trader's secret behind trader_identity (step 11)
 Functionality:
 1. Range-check every quantity, amount, price, limit, k (k >= 1) and the epoch.
 2. Every slot's record hashes to a leaf whose Merkle path ends at risk_root.
@@ -46,7 +49,8 @@ Functionality:
 9. collateral * 1e6 - k * im in [0, 2^SOLVENCY_BITS): k x IM <= collateral.
 10. net_delta[u] = sum_i q_u[i] * delta_e6[i]; limit * 1e8 - net and limit * 1e8 + net both in
     [0, 2^LIMIT_SLACK_BITS): |net delta_u| <= limit_u. Same for vega.
-11. PoseidonChain(salt, instrument_id[i], qty_e8[i] ..., collateral_amount_e8[a] ...) == portfolio_commitment.
+11. Every statement's signed message carries trader_identity; TraderIdentity(identity_secret) == trader_identity;
+    PoseidonChain(salt, M_0, ..., M_{V-1}) == portfolio_commitment over the signed statement messages.
 12. challenge and spec_hash squared (binding public inputs used in no other constraint).
 Unused slots carry qty_e8 = 0 and any record of the table (the witness builder uses leaf 0): every
 contribution of a slot is a product with its quantity, so such a slot adds exactly 0 (inert).
@@ -63,6 +67,7 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     signal input snapshot_epoch;
     signal input attestation_epoch;
     signal input challenge;
+    signal input trader_identity;
     signal input portfolio_commitment;
     signal input multiplier_k_e6;
     signal input delta_limit_e6[N_UND];
@@ -90,6 +95,7 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     signal input path_elements[N_SLOTS][DEPTH][3];
     signal input worst_loss_e14[N_UND];
     signal input salt;
+    signal input identity_secret;
 
     // 1.
     component qty_range[N_SLOTS];
@@ -264,6 +270,7 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     for (var v = 0; v < N_VENUES; v++) {
         message[v] = StatementMessage(N_POS, N_ASSETS);
         message[v].account <== account[v];
+        message[v].identity <== trader_identity;
         message[v].epoch <== attestation_epoch;
         message[v].n_positions <== n_positions[v];
         for (var j = 0; j < N_POS; j++) {
@@ -290,6 +297,9 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
             same_key[v * N_VENUES + w].out * same_account[v * N_VENUES + w].out === 0;   // one statement per (venue, account)
         }
     }
+    component identity = TraderIdentity();   // the prover holds the secret of the identity the venues signed
+    identity.secret <== identity_secret;
+    identity.commitment === trader_identity;
     component commitment = PoseidonChain(1 + N_VENUES);
     commitment.in[0] <== salt;
     for (var v = 0; v < N_VENUES; v++) { commitment.in[1 + v] <== message[v].message; }

@@ -3,18 +3,20 @@ epoch with EdDSA-Poseidon on BabyJubJub (prover/eddsa.py), and the circuit check
 
 Signed message (circuits/attest.circom StatementMessage, one field element)::
 
-    M = PoseidonChain(STATEMENT_TAG, account, epoch, n_positions,
+    M = PoseidonChain(STATEMENT_TAG, account, identity, epoch, n_positions,
                       instrument_id_0, qty_e8_0, ..., instrument_id_{C-1}, qty_e8_{C-1},
                       collateral_e8[asset_0], ..., collateral_e8[asset_{A-1}])
 
 with C = the statement capacity (positions per statement, a circuit parameter), unused entries
 (0, 0), quantities as field elements (negative = p - |q|), assets in the spec's order, ``account``
-the first 248 bits of sha256 of the account name. Dropping, adding, reordering or changing any
-entry, the count, the collateral, the epoch or the account changes M and breaks the signature.
+the first 248 bits of sha256 of the account name, ``identity`` the account holder's trader identity
+commitment (prover/identity.py), which the venue registered with the account. Dropping, adding,
+reordering or changing any entry, the count, the collateral, the epoch, the account or the identity
+changes M and breaks the signature: a statement serves only the trader who holds the identity's secret.
 
-File format (JSON, ``zkmargin-statement/1``)::
+File format (JSON, ``zkmargin-statement/2``)::
 
-    {"format": "zkmargin-statement/1", "venue": "deribit", "account": "desk-7", "epoch": 1787412600,
+    {"format": "zkmargin-statement/2", "venue": "deribit", "account": "desk-7", "identity": "0x...", "epoch": 1787412600,
      "capacity": 4, "assets": ["USDC", "USDT", "BTC", "ETH"],
      "positions": [{"instrument": "BTC-20260925-80000-C", "instrument_id": "...", "quantity_e8": "-2500000000"}],
      "collateral_e8": {"USDC": "10000000000000", ...},
@@ -32,12 +34,13 @@ from pathlib import Path
 
 from prover.eddsa import PrivateKey, PublicKey, Signature
 from prover.errors import PortfolioError, RangeError, read_json_file
-from prover.fixed_point import AMOUNT_BITS, EPOCH_BITS, QTY_BITS, QTY_SCALE, decimal_to_fixed, to_field
+from prover.fixed_point import AMOUNT_BITS, EPOCH_BITS, FIELD_P, QTY_BITS, QTY_SCALE, decimal_to_fixed, to_field
+from prover.identity import parse_commitment
 from prover.instrument import parse_instrument_name
 from prover.portfolio import Portfolio, Position, parse_collateral
 from prover.poseidon import poseidon_chain
 
-FORMAT = "zkmargin-statement/1"
+FORMAT = "zkmargin-statement/2"
 KEY_FORMAT = "zkmargin-venue-key/1"
 STATEMENT_TAG = int.from_bytes(FORMAT.encode(), "big")  #: domain separation: no other message hashes alike
 
@@ -62,6 +65,7 @@ class VenueStatement:
 
     venue: str
     account: str
+    identity: int  #: the trader identity commitment the venue signed (prover/identity.py)
     epoch: int
     capacity: int
     assets: tuple[str, ...]
@@ -73,7 +77,7 @@ class VenueStatement:
 
     def message(self) -> int:
         """The signed field element M (module docstring)."""
-        return statement_message(self.account, self.epoch, self.positions, self.collateral_e8, self.capacity, self.assets)
+        return statement_message(self.account, self.identity, self.epoch, self.positions, self.collateral_e8, self.capacity, self.assets)
 
     def signature_valid(self) -> bool:
         return self.public_key.verify(self.message(), self.signature)
@@ -83,6 +87,7 @@ class VenueStatement:
             "format": FORMAT,
             "venue": self.venue,
             "account": self.account,
+            "identity": hex(self.identity),
             "epoch": self.epoch,
             "capacity": self.capacity,
             "assets": list(self.assets),
@@ -93,21 +98,23 @@ class VenueStatement:
         }
 
 
-def statement_message(account: str, epoch: int, positions, collateral_e8: dict[str, int], capacity: int, assets) -> int:
+def statement_message(account: str, identity: int, epoch: int, positions, collateral_e8: dict[str, int], capacity: int, assets) -> int:
     """M over the padded position list (capacity entries) and the collateral in ``assets`` order."""
     if len(positions) > capacity:
         raise PortfolioError(f"{len(positions)} positions exceed the statement capacity {capacity}")
-    values = [STATEMENT_TAG, account_field(account), int(epoch), len(positions)]
+    values = [STATEMENT_TAG, account_field(account), int(identity), int(epoch), len(positions)]
     for e in positions:
         values += [e.instrument_id, to_field(e.qty_e8)]
     values += [0, 0] * (capacity - len(positions))
     return poseidon_chain(values + [collateral_e8.get(a, 0) for a in assets])
 
 
-def attest(key: PrivateKey, venue: str, account: str, epoch: int, positions: list[tuple[str, str]], collateral: dict[str, str], capacity: int, assets) -> VenueStatement:
+def attest(key: PrivateKey, venue: str, account: str, identity: int, epoch: int, positions: list[tuple[str, str]], collateral: dict[str, str], capacity: int, assets) -> VenueStatement:
     """Sign a statement (the venue back end's API).
 
-    positions: (instrument name, quantity in coins as a decimal string); collateral: asset -> amount.
+    identity: the account holder's trader identity commitment (int, prover/identity.py), as registered
+    with the account; positions: (instrument name, quantity in coins as a decimal string); collateral:
+    asset -> amount.
     Raises PortfolioError on an unknown instrument name, a quantity or amount out of range, an asset
     not in ``assets``, or more positions than ``capacity``.
     """
@@ -122,8 +129,10 @@ def attest(key: PrivateKey, venue: str, account: str, epoch: int, positions: lis
             raise PortfolioError(f"position {n}: quantity {qty} must be non-zero and |quantity| < {2**QTY_BITS / QTY_SCALE:,.0f} coins")
         entries.append(StatementEntry(ik.instrument_id, ik.canonical_name, q))
     coll = parse_collateral(collateral, assets)
-    msg = statement_message(account, epoch, entries, coll, capacity, assets)
-    return VenueStatement(venue, account, int(epoch), capacity, tuple(assets), tuple(entries), coll, key.public_key(), key.sign(msg))
+    if not isinstance(identity, int) or not 0 < identity < FIELD_P:
+        raise PortfolioError("the trader identity must be a non-zero field element")
+    msg = statement_message(account, identity, epoch, entries, coll, capacity, assets)
+    return VenueStatement(venue, account, identity, int(epoch), capacity, tuple(assets), tuple(entries), coll, key.public_key(), key.sign(msg))
 
 
 def parse_statement(obj: dict, source: str = "statement") -> VenueStatement:
@@ -137,10 +146,10 @@ def parse_statement(obj: dict, source: str = "statement") -> VenueStatement:
         entries = tuple(StatementEntry(_integer(p["instrument_id"]), str(p["instrument"]), _integer(p["quantity_e8"])) for p in obj["positions"])
         coll = {str(a): _integer(v) for a, v in obj["collateral_e8"].items()}
         st = VenueStatement(
-            str(obj["venue"]), str(obj["account"]), _integer(obj["epoch"]), _integer(obj["capacity"]), tuple(obj["assets"]), entries, coll,
+            str(obj["venue"]), str(obj["account"]), parse_commitment(obj["identity"]), _integer(obj["epoch"]), _integer(obj["capacity"]), tuple(obj["assets"]), entries, coll,
             PublicKey.from_json(obj["public_key"]), Signature.from_json(obj["signature"]), source,
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, PortfolioError) as exc:
         raise PortfolioError(f"{source}: malformed statement ({exc})") from None
     if not 0 <= st.epoch < 2**EPOCH_BITS or not 1 <= st.capacity <= 64:
         raise PortfolioError(f"{source}: epoch or capacity out of range")
@@ -200,10 +209,12 @@ def read_key(path) -> PrivateKey:
     return key
 
 
-def check_statements(statements, capacity: int, assets, n_venues: int | None = None) -> int:
+def check_statements(statements, capacity: int, assets, n_venues: int | None = None, identity: int | None = None) -> int:
     """Refuse a statement set the circuit would reject, naming the statement; returns the common epoch.
 
-    Raises PortfolioError: wrong count for the circuit, other capacity or assets, different epochs,
+    ``identity``: the prover's trader identity commitment; every statement must carry it (the circuit
+    proves knowledge of its secret). Raises PortfolioError: wrong count for the circuit, other capacity
+    or assets, different epochs, a statement issued to another trader identity,
     the same statement twice, a venue key outside the prime-order subgroup, a signature that does
     not verify, two statements of one account at one venue (the circuit allows one per (key, account)).
     """
@@ -218,6 +229,9 @@ def check_statements(statements, capacity: int, assets, n_venues: int | None = N
             raise PortfolioError(f"{name}: statement capacity/assets ({st.capacity}, {', '.join(st.assets)}) differ from the circuit's ({capacity}, {', '.join(assets)})")
         if st.epoch != statements[0].epoch:
             raise PortfolioError(f"{name}: statement epoch {st.epoch} differs from {statements[0].epoch}: all statements must be for one epoch")
+        want = statements[0].identity if identity is None else identity
+        if st.identity != want:
+            raise PortfolioError(f"{name}: the statement was issued to trader identity {hex(st.identity)[:14]}..., not {hex(want)[:14]}... (statements serve only the trader they were signed for)")
         if not st.public_key.is_valid():
             raise PortfolioError(f"{name}: venue key is not a valid BabyJubJub key (off curve or outside the prime-order subgroup)")
         if not st.signature_valid():

@@ -123,8 +123,16 @@ class Auditor:
         if t["steps"][-1]["zkey_sha256"] != keys["zkey_sha256"] or t["ptau_sha256"] != keys["ptau"]["sha256"]:
             why.append("final zkey or ptau hash differs from keys.json")
         n = cer.contributions(t)
-        detail = f"{len(t['steps'])} steps ({n} contribution(s)), closed by a beacon; {keys['label']}"
+        detail = f"{len(t['steps'])} steps ({n} contribution(s)), closed by a beacon"
         self.add(scope, "transcript", not why, "ceremony.json", file_sha256(keys_dir / "ceremony.json"), "; ".join(why) or detail)
+        try:  # what a venue's verifier will say about this key: provenance, not the recorded label
+            from verifier.trusted import load_trusted_circuit
+
+            prov = load_trusted_circuit(keys_dir).provenance
+            ok, why = (not prov.dev) or bool(keys.get("dev")), prov.label + ("" if (not prov.dev) or keys.get("dev") else ": keys.json calls it production")
+        except ZkMarginError as exc:
+            ok, why = False, str(exc)
+        self.add(scope, "setup_provenance", ok, "ceremony.json", "", why)
 
     def _ptau(self, keys, keys_dir) -> Path | None:
         from prover.setup import DEV_PTAU_BEACON, dev_ptau, dev_ptau_path
@@ -236,6 +244,7 @@ class Auditor:
         from prover import snarkjs
         from prover.bundle import read_bundle
         from verifier.groth16 import load_verification_key, verify
+        from verifier.trusted import load_trusted_circuit
         from verifier.verify import verify_bundle
 
         same = expected["public_signals"] == case.data.get("expected", {}).get("public_signals")
@@ -262,8 +271,8 @@ class Auditor:
         self.add(scope, "proof_snarkjs", ok, "bundle.json: proof", "", "snarkjs groth16 verify with the shipped verification key")
         try:
             decision = verify_bundle(
-                bundle, inp.policy, vk_json, spec=inp.spec, snapshot=inp.snapshot, at=case.as_of,
-                setup_record={"dev": inp.keys["dev"], "label": inp.keys["label"]},
+                bundle, inp.policy, load_trusted_circuit(case.keys_dir), spec=inp.spec, snapshot=inp.snapshot, at=case.as_of,
+                applicant=inp.identity.commitment,
             )
         except ZkMarginError as exc:
             self.add(scope, "venue_decision", False, "bundle.json", file_sha256(case.dir / "bundle.json"), f"{type(exc).__name__}: {exc}")

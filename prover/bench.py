@@ -61,6 +61,15 @@ BENCH_POLICY = {
 }
 
 
+BENCH_IDENTITY_SECRET = 0xBE4C4  #: a public bench trader identity (DEV ONLY)
+
+
+def _bench_identity():
+    from prover.identity import TraderIdentity, identity_commitment
+
+    return TraderIdentity(BENCH_IDENTITY_SECRET, identity_commitment(BENCH_IDENTITY_SECRET))
+
+
 def _bench_statements(n_venues: int, n_pos: int, entries, spec, epoch: int):
     """n_venues statements of n_pos positions each, round-robin over ``entries`` (name, qty), signed
     with deterministic bench keys; 1e9 USDC collateral so that any book is solvent."""
@@ -73,7 +82,7 @@ def _bench_statements(n_venues: int, n_pos: int, entries, spec, epoch: int):
     for v in range(n_venues):
         pos = [entries[(v * n_pos + j) % len(entries)] for j in range(n_pos)]
         key = PrivateKey(hashlib.sha256(f"zkmargin bench venue {v}".encode()).digest())
-        out.append(attest(key, f"bench{v}", f"bench-{v}", epoch, pos, {"USDC": "1000000000"} if v == 0 else {}, n_pos, spec.assets))
+        out.append(attest(key, f"bench{v}", f"bench-{v}", _bench_identity().commitment, epoch, pos, {"USDC": "1000000000"} if v == 0 else {}, n_pos, spec.assets))
     return out
 
 
@@ -97,13 +106,13 @@ def _variant_proof(n_venues, n_pos, like, table, entries, spec, prices, snapshot
         ptau = su.dev_ptau(power, progress)
         fig[f"{label}ptau_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        rec = su.snarkjs_setup(p, ptau, external=False, progress=progress)
+        rec = su.snarkjs_setup(p, ptau, external=False, progress=progress, force=True)
     else:
-        rec = su.dev_setup(p)
+        rec = su.dev_setup(p, force=True)
     fig[f"{label}setup_s"] = time.perf_counter() - t
     policy = parse_policy(BENCH_POLICY)
     sts = _bench_statements(n_venues, n_pos, entries, spec, snapshot.epoch)
-    w = build_witness(p, table, sts, spec, prices, policy, policy.challenge, snapshot.epoch, spec.spec_hash, 1)
+    w = build_witness(p, table, sts, spec, prices, policy, policy.challenge, snapshot.epoch, spec.spec_hash, 1, identity=_bench_identity())
     t = time.perf_counter()
     res = _prove_all(p, w, rec, repeat, fig, label)
     fig[f"{label}end_to_end_s"] = (time.perf_counter() - t) / repeat  # witness + key load + proof
@@ -185,7 +194,7 @@ TARGETS = [
 
 
 @click.command()
-@click.option("--repeat", default=3, show_default=True, help="Runs per timing (median reported).")
+@click.option("--repeat", default=3, show_default=True, type=click.IntRange(1, 1000), help="Runs per timing, 1-1000 (median reported).")
 @click.option("--shape", "shapes", multiple=True, help="Also build and prove VENUESxPOSITIONS, e.g. --shape 4x8 (32 positions).")
 @click.option("--zkey", is_flag=True, help="Also run the snarkjs path (dev ptau, zkey) on a 1-slot variant: snarkjs vs groth16py proving.")
 @click.option("--json", "as_json", is_flag=True, help="Figures as JSON on stdout.")

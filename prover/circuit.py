@@ -22,7 +22,7 @@ BUILD_DIR = REPO / "build"  #: inside the repo: circom2 (WASI) only sees the wor
 DEFAULT_CIRCUIT = "margin_3x4"
 #: the main template's public inputs, as every main file lists them
 PUBLIC_INPUTS = (
-    "risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, portfolio_commitment, multiplier_k_e6, "
+    "risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, trader_identity, portfolio_commitment, multiplier_k_e6, "
     "delta_limit_e6, vega_limit_e6, collateral_price_e6, venue_key_x, venue_key_y"
 )
 
@@ -69,13 +69,13 @@ class CircuitParams:
 
     @property
     def n_public(self) -> int:
-        """Public signals: 6 scalars, k, 2 limits per underlying, 1 price per asset, 2 per venue key."""
+        """Public signals: 7 scalars, k, 2 limits per underlying, 1 price per asset, 2 per venue key."""
         return len(self.public_signal_names())
 
     def public_signal_names(self) -> list[str]:
         """Names of the public signals in snarkjs ``public.json`` order (declaration order in
         circuits/margin.circom; the circuit has no outputs). tests/circuits check this order."""
-        names = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "portfolio_commitment", "multiplier_k_e6"]
+        names = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "trader_identity", "portfolio_commitment", "multiplier_k_e6"]
         names += [f"delta_limit_e6[{u}]" for u in range(self.n_und)]
         names += [f"vega_limit_e6[{u}]" for u in range(self.n_und)]
         names += [f"collateral_price_e6[{a}]" for a in range(self.n_assets)]

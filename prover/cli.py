@@ -19,15 +19,39 @@ from prover.errors import ZkMarginError
 DEFAULT_SPEC = REPO / "fixtures" / "spec" / "deribit_pm_v1.json"
 
 
+ERROR_SCHEMA = "zkmargin-error/1"
+
+
+def exit_code_of(exc: ZkMarginError) -> int:
+    """1 for a book that does not meet the policy (PolicyNotMet), 2 for bad input of any kind."""
+    from prover.errors import PolicyNotMet
+
+    return 1 if isinstance(exc, PolicyNotMet) else 2
+
+
 class ZkMarginGroup(click.Group):
-    """Click group that turns ZkMarginError into ``error: ...`` and exit code 2."""
+    """Click group: a ZkMarginError becomes ``error: ...`` on stderr and exit code 2 (1 for
+    PolicyNotMet); under ``--json`` a JSON object with a schema version is printed on stdout too,
+    for usage errors as well, so a machine always gets an object."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["zkmargin.json"] = "--json" in args
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ZkMarginError as exc:
+            code = exit_code_of(exc)
+            if ctx.meta.get("zkmargin.json"):
+                emit_json({"schema": ERROR_SCHEMA, "ok": False, "exit_code": code, "error": type(exc).__name__, "message": str(exc),
+                           **({"failed_checks": exc.failed} if getattr(exc, "failed", None) else {})})
             click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(code)
+        except click.UsageError as exc:
+            if ctx.meta.get("zkmargin.json"):
+                emit_json({"schema": ERROR_SCHEMA, "ok": False, "exit_code": 2, "error": "UsageError", "message": exc.format_message()})
+            raise
 
 
 def parse_at(value: str | None) -> datetime | None:
@@ -107,7 +131,7 @@ def risk(market, portfolio, statements, spec_path, policy_path, as_json):
     report, table = margin_report(snapshot, spec, book, depth)
     checks = report.policy_checks(policy) if policy else []
     if as_json:
-        emit_json({"snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(table.root), "margin": report.to_json(),
+        emit_json({"schema": "zkmargin-risk/1", "snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(table.root), "margin": report.to_json(),
                    "policy_checks": [{"name": n, "passed": ok, "reason": r} for n, ok, r in checks]})
     else:
         click.echo(render_margin(report, snapshot, spec, book, checks))
@@ -121,8 +145,10 @@ def risk(market, portfolio, statements, spec_path, policy_path, as_json):
 def table(market, spec_path, out, circuit):
     """Evaluate a snapshot and publish its risk table and root."""
     from prover.bundle import staged_write
+    from prover.files import check_out_path
     from prover.risk_table import build_risk_table
 
+    check_out_path(out, "risk table")
     snapshot, spec = load_market(market, spec_path)
     t = build_risk_table(snapshot, spec, circuit_params(circuit).depth)
     with staged_write(out, t.to_json()):
@@ -136,25 +162,29 @@ def table(market, spec_path, out, circuit):
 @click.option("--dev-ptau", "mode", flag_value="dev-ptau", help="snarkjs setup from a locally generated ptau (cached; slow; DEV ONLY).")
 @click.option("--ptau", "ptau", type=click.Path(exists=True, dir_okay=False), default=None, help="snarkjs setup from an external ptau file.")
 @click.option("--ceremony", "ceremony_dir", type=click.Path(exists=True, file_okay=False), default=None, help="Install the keys of a finalized `zkmargin ceremony` directory.")
-@click.option("--force", is_flag=True, help="Recompile even if the build is current.")
-def setup(circuit, mode, ptau, ceremony_dir, force):
-    """Compile a circuit and run its Groth16 setup (dev setups are labelled NOT FOR PRODUCTION)."""
+@click.option("--recompile", is_flag=True, help="Recompile even if the build is current.")
+@click.option("--force", is_flag=True, help="Replace existing keys: every bundle proved under them stops verifying.")
+def setup(circuit, mode, ptau, ceremony_dir, recompile, force):
+    """Compile a circuit and run its Groth16 setup (dev setups are labelled NOT FOR PRODUCTION).
+
+    Refuses to replace the circuit's existing keys without --force."""
     from prover import setup as su
     from prover import snarkjs
 
     params = circuit_params(circuit)
+    su.check_replace_keys(params, force, new_vk=Path(ceremony_dir) / "verification_key.json" if ceremony_dir else None)  # before any work
     progress(f"compiling {params.main_path.relative_to(REPO)} with circom2 --O2")
-    build = snarkjs.compile_circuit(params, force=force)
+    build = snarkjs.compile_circuit(params, force=recompile)
     click.echo(f"circuit {params.name}: {build['constraints']:,} constraints, r1cs sha256 {build['r1cs_sha256'][:16]}...")
     if ceremony_dir:
-        rec = su.ceremony_setup(params, Path(ceremony_dir))
+        rec = su.ceremony_setup(params, Path(ceremony_dir), force=force)
     elif ptau:
-        rec = su.snarkjs_setup(params, Path(ptau), external=True, progress=progress)
+        rec = su.snarkjs_setup(params, Path(ptau), external=True, progress=progress, force=force)
     elif mode == "dev-ptau":
         power = su.ptau_power(build["constraints"], params.n_public)
-        rec = su.snarkjs_setup(params, su.dev_ptau(power, progress), external=False, progress=progress)
+        rec = su.snarkjs_setup(params, su.dev_ptau(power, progress), external=False, progress=progress, force=force)
     else:
-        rec = su.dev_setup(params)
+        rec = su.dev_setup(params, force=force)
     click.echo(f"setup: {rec.kind}: {rec.label}")
     click.echo(f"verification key: {rec.verification_key_path} (sha256 {rec.verification_key_sha256[:16]}...)")
 
@@ -165,28 +195,72 @@ def setup(circuit, mode, ptau, ceremony_dir, force):
 @click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False), help="The venue's policy JSON.")
 @click.option("--challenge", required=True, help="The venue's challenge (hex).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof bundle to write.")
-@click.option("--salt", default=None, help="Commitment salt (hex); random if omitted. Keep it to reproduce the commitment.")
+@click.option("--identity", "identity_path", required=True, type=click.Path(dir_okay=False), help="The trader's identity file (`zkmargin identity new`); the statements must carry its commitment.")
+@click.option("--salt", default=None, help="Commitment salt ('0x' hex); random if omitted. Keep it to reproduce the commitment.")
 @spec_opt
 @circuit_opt
 @click.option("--backend", type=click.Choice(["auto", "snarkjs", "groth16py"]), default="auto", show_default=True)
 @at_opt
 @json_opt
-def prove(market, statements, policy_path, challenge, out, salt, spec_path, circuit, backend, at, as_json):
-    """Prove the attested book meets the policy; write a verified proof bundle (nothing on failure)."""
+def prove(market, statements, policy_path, challenge, out, identity_path, salt, spec_path, circuit, backend, at, as_json):
+    """Prove the attested book meets the policy; write a verified proof bundle (nothing on failure).
+
+    Exit code 0 when the bundle is written, 1 when the book does not meet the policy (the failed
+    checks are listed; under --json as ``failed_checks``), 2 on bad input."""
     from prover.attestation import load_statement
+    from prover.files import check_out_path
+    from prover.identity import load_identity
     from prover.pipeline import prove_bundle
     from prover.report import render_proved
     from verifier.policy import load_policy, parse_challenge
 
+    check_out_path(out, "proof bundle")
+    when = parse_at(at)
+    nonce = parse_challenge(challenge)
+    blinding = parse_challenge(salt, "salt") if salt else None
     policy = load_policy(policy_path)
+    trader = load_identity(identity_path)
     snapshot, spec = load_market(market, spec_path, policy)
     sts = [load_statement(p) for p in statements]
-    outcome = prove_bundle(circuit_params(circuit), snapshot, spec, sts, policy, parse_challenge(challenge), out,
-                           salt=parse_challenge(salt) if salt else None, backend=backend, at=parse_at(at), progress=progress)
+    outcome = prove_bundle(circuit_params(circuit), snapshot, spec, sts, policy, nonce, out, identity=trader,
+                           salt=blinding, backend=backend, at=when, progress=progress)
     if as_json:
-        emit_json({"bundle": str(out), "statement": outcome.bundle["statement"], "margin": outcome.report.to_json(), "timings_s": outcome.timings})
+        emit_json({"schema": "zkmargin-prove/1", "ok": True, "exit_code": 0, "bundle": str(out), "statement": outcome.bundle["statement"],
+                   "margin": outcome.report.to_json(), "timings_s": outcome.timings})
     else:
         click.echo(render_proved(outcome, out))
+
+
+@main.group()
+def identity():
+    """The trader's identity: a secret and its Poseidon commitment, which venues sign into statements."""
+
+
+@identity.command("new")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Identity file to create (mode 0600; refuses to overwrite).")
+@json_opt
+def identity_new(out, as_json):
+    """Create a trader identity; print the commitment to register with each venue."""
+    from prover.files import check_out_path
+    from prover.identity import new_identity, write_identity
+
+    check_out_path(out, "trader identity")
+    ident = new_identity()
+    write_identity(ident, out)
+    if as_json:
+        emit_json({"schema": "zkmargin-identity/1", "identity_file": str(out), "commitment": hex(ident.commitment)})
+    else:
+        click.echo(f"trader identity written to {out} (mode 0600; keep it secret)")
+        click.echo(f"identity commitment (register it with your venues): {hex(ident.commitment)}")
+
+
+@identity.command("show")
+@click.argument("path", type=click.Path(dir_okay=False))
+def identity_show(path):
+    """Print the commitment of an identity file (never its secret)."""
+    from prover.identity import load_identity
+
+    click.echo(hex(load_identity(path).commitment))
 
 
 def _register() -> None:

@@ -26,6 +26,7 @@ DEMO_SNAPSHOT = FIXTURES / "snapshots" / "deribit_btc_eth_snapshot_2026-08-22T15
 DEMO_STATEMENTS = tuple(FIXTURES / "statements" / f"{v}.json" for v in ("deribit", "okx", "bybit"))
 DEMO_SALT = 0x1D2C3B4A5968778695A4B3C2D1E0F0E1D2C3B4A5968778695A4B3C2D1E0F1  #: fixed so auditors reproduce the commitment
 DEMO_POLICY = FIXTURES / "policies" / "demo_venue.json"
+DEMO_IDENTITY = FIXTURES / "traders" / "demo_trader.identity.json"  #: public DEMO secret: the policy's applicant
 
 
 def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> dict:
@@ -35,9 +36,11 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
     from prover.bundle import staged_write
     from prover.pipeline import prove_bundle
     from prover.attestation import load_statement, portfolio_from_statements
+    from prover.identity import load_identity
     from prover.snapshot import load_snapshot
     from prover.spec import load_spec
     from verifier.policy import load_policy
+    from verifier.trusted import policy_circuits
     from verifier.verify import verify_bundle
 
     timings = {}
@@ -51,7 +54,7 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
     except Exception:
         progress("no keys yet: DEV single-party setup (groth16py) - NOT FOR PRODUCTION")
         t = time.perf_counter()
-        setup = su.dev_setup(params)
+        setup = su.dev_setup(params, force=True)
         timings["setup_s"] = time.perf_counter() - t
     policy = load_policy(DEMO_POLICY)
     t = time.perf_counter()
@@ -62,17 +65,18 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
     at = at or snapshot.timestamp + timedelta(minutes=2)
     out_dir.mkdir(parents=True, exist_ok=True)
     bundle_path, table_path = out_dir / "bundle.json", out_dir / "risk_table.json"
-    outcome = prove_bundle(params, snapshot, spec, statements, policy, policy.challenge, bundle_path, salt=DEMO_SALT, backend=backend, at=at, progress=progress)
+    outcome = prove_bundle(params, snapshot, spec, statements, policy, policy.challenge, bundle_path, identity=load_identity(DEMO_IDENTITY),
+                           salt=DEMO_SALT, backend=backend, at=at, progress=progress)
     book = portfolio_from_statements(statements, outcome.table, DEMO_SALT)
     timings.update(outcome.timings)
     with staged_write(table_path, outcome.table.to_json()):
         pass
     progress("venue side: verifying the bundle against the published risk table (py_ecc)")
-    vk = json.loads(setup.verification_key_path.read_text())
+    trusted = policy_circuits(policy)
     t = time.perf_counter()
     decision = verify_bundle(
-        json.loads(bundle_path.read_text()), policy, vk, spec=spec, snapshot=snapshot,
-        risk_table=json.loads(table_path.read_text()), setup_record={"dev": setup.dev, "label": setup.label}, at=at,
+        json.loads(bundle_path.read_text()), policy, trusted, spec=spec, snapshot=snapshot,
+        risk_table=json.loads(table_path.read_text()), at=at,
     )
     timings["venue_verify_s"] = time.perf_counter() - t
     return {
@@ -80,7 +84,7 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
         "risk_table": str(table_path),
         "bundle_bytes": bundle_path.stat().st_size,
         "as_of": at.isoformat(),
-        "circuit": {"name": params.name, "constraints": build["constraints"], "setup": setup.label},
+        "circuit": {"name": params.name, "constraints": build["constraints"], "setup": trusted[0].provenance.label},
         "statement": outcome.bundle["statement"],
         "margin": outcome.report.to_json(),
         "decision": decision.to_json(),

@@ -149,6 +149,8 @@ def decimal_to_fixed(value, scale: int, what: str) -> int:
         raise RangeError(f"{what}: {value!r} is not a number") from None
     if not d.is_finite():
         raise RangeError(f"{what}: {value!r} is not a finite number")
+    if d and d.adjusted() > 60:  # no value of this project has 60 digits: refuse before int() costs memory
+        raise RangeError(f"{what}: {str(value)[:40]!r} is out of range")
     scaled = d * scale
     if scaled != scaled.to_integral_value():
         raise RangeError(f"{what}: {value!r} has more precision than 1/{scale}")

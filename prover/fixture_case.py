@@ -3,8 +3,8 @@
 A case is a directory under ``fixtures/`` with a README.md and a ``case.json``:
 
 - ``name``, ``title``; ``keys``: relative path of the circuit's key directory (below);
-- ``inputs``: relative paths of the ``snapshot``, the venue ``policy`` (whose ``spec`` it names)
-  and the signed venue ``statements``; ``as_of``: ISO time of every freshness check; ``salt``:
+- ``inputs``: relative paths of the ``snapshot``, the venue ``policy`` (whose ``spec`` it names),
+  the signed venue ``statements`` and the trader ``identity`` file (a public DEMO secret); ``as_of``: ISO time of every freshness check; ``salt``:
   hex commitment salt (fixed, so the commitment and every public signal are reproducible);
 - ``expected``: what the code produced when the case was recorded (``evaluate``): decision,
   failed policy checks, each venue's failed checks alone, spec hash, risk root, the margin
@@ -169,6 +169,7 @@ class Inputs:
     spec: object
     policy: object
     statements: list
+    identity: object
 
 
 def input_paths(case: Case) -> dict[str, Path]:
@@ -180,12 +181,14 @@ def input_paths(case: Case) -> dict[str, Path]:
     paths["spec"] = Path(load_policy(paths["policy"]).spec_path).resolve()
     for i, rel in enumerate(inp["statements"]):
         paths[f"statement[{i}]"] = case.path(rel)
+    paths["identity"] = case.path(inp["identity"])
     return paths
 
 
 def load_inputs(case: Case) -> Inputs:
     """Parse every input; each loader raises its own named error (SnapshotError, SpecError, ...)."""
     from prover.attestation import load_statement
+    from prover.identity import load_identity
     from prover.snapshot import load_snapshot
     from prover.spec import load_spec
     from verifier.policy import load_policy
@@ -199,6 +202,7 @@ def load_inputs(case: Case) -> Inputs:
         load_spec(policy.spec_path),
         policy,
         [load_statement(case.path(p)) for p in case.data["inputs"]["statements"]],
+        load_identity(case.path(case.data["inputs"]["identity"])),
     )
 
 
@@ -221,7 +225,7 @@ def evaluate(case: Case, inp: Inputs):
     table = cached_risk_table(inp.snapshot, inp.spec, inp.params.depth)
     prices = haircut_prices_e6(inp.spec, inp.snapshot.spot)
     pol = inp.policy
-    witness = build_witness(inp.params, table, inp.statements, inp.spec, prices, pol, pol.challenge, inp.snapshot.epoch, inp.spec.spec_hash, case.salt)
+    witness = build_witness(inp.params, table, inp.statements, inp.spec, prices, pol, pol.challenge, inp.snapshot.epoch, inp.spec.spec_hash, case.salt, identity=inp.identity)
     failed = failed_checks(witness.report, pol)
     standalone = {
         st.venue: failed_checks(compute_margin(portfolio_from_statements([st], table, case.salt), table, inp.spec, prices), pol)
@@ -267,7 +271,7 @@ def record_case(case_dir, backend: str = "snarkjs", progress=lambda m: None) -> 
         if file_sha256(setup.verification_key_path) != inp.keys["verification_key_sha256"]:
             raise ToolchainError(f"the installed keys of {inp.params.name} are not {case.keys_dir}'s: run `zkmargin setup --ceremony DIR` with the fixture ceremony")
         progress(f"{case.name}: proving")
-        prove_bundle(inp.params, inp.snapshot, inp.spec, inp.statements, inp.policy, inp.policy.challenge, bundle, salt=case.salt, backend=backend, at=case.as_of, progress=progress)
+        prove_bundle(inp.params, inp.snapshot, inp.spec, inp.statements, inp.policy, inp.policy.challenge, bundle, identity=inp.identity, salt=case.salt, backend=backend, at=case.as_of, progress=progress)
     else:
         bundle.unlink(missing_ok=True)
     data = dict(case.data)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from prover import snarkjs
-from prover.bundle import make_bundle, staged_write
+from prover.bundle import make_bundle
 from prover.circuit import CircuitParams
 from prover.errors import BundleError, PolicyNotMet
 from prover.fixed_point import CHALLENGE_BITS
@@ -48,9 +48,9 @@ def margin_report(snapshot, spec, portfolio, depth: int) -> tuple[MarginReport, 
 
 def refuse_unless_met(report: MarginReport, policy) -> None:
     """Raise PolicyNotMet listing every failed solvency / limit check of ``policy``."""
-    failed = [f"{name}: {reason}" for name, ok, reason in report.policy_checks(policy) if not ok]
+    failed = [(name, reason) for name, ok, reason in report.policy_checks(policy) if not ok]
     if failed:
-        raise PolicyNotMet("the portfolio does not meet the policy, no proof written:\n  " + "\n  ".join(failed))
+        raise PolicyNotMet("the portfolio does not meet the policy, no proof written:\n  " + "\n  ".join(f"{n}: {r}" for n, r in failed), failed)
 
 
 def refuse_unlisted_venues(statements, policy, at: datetime) -> None:
@@ -75,50 +75,59 @@ def prove_bundle(
     challenge: int,
     out,
     *,
+    identity,
     salt: int | None = None,
     backend: str = "auto",
     at: datetime | None = None,
     progress=lambda msg: None,
 ) -> ProveOutcome:
     """Prove the book attested by ``statements`` (prover/attestation.py) meets ``policy``; write a
-    verified bundle to ``out``. ``salt`` blinds the commitment (random if None).
+    verified bundle to ``out``. ``identity``: the trader's prover.identity.TraderIdentity (every
+    statement must carry its commitment). ``salt`` blinds the commitment (random if None).
 
-    Raises StaleSnapshotError (snapshot older than the policy allows at ``at``), PolicyNotMet
-    (insolvent, over a limit, a venue key the policy does not accept, stale statements),
-    PortfolioError (statements the circuit would reject: forged, altered, duplicated, other epochs,
-    unknown instruments), ToolchainError (no build or keys), BundleError (the written bundle failed
-    verification; nothing left at ``out``).
+    ``out`` is checked before any work; the bundle is verified in memory by the venue-side
+    verifier under the prover's own key directory, then written atomically: an interrupted run
+    leaves nothing at ``out`` and no unverified bundle beside it.
+
+    Raises OutputPathError (``out`` cannot be written), StaleSnapshotError (snapshot older than the
+    policy allows at ``at``), PolicyNotMet (insolvent, over a limit, a venue key the policy does
+    not accept, stale statements), PortfolioError (statements the circuit would reject: forged,
+    altered, duplicated, other epochs, another trader's, unknown instruments), ToolchainError (no
+    build or keys), BundleError (the bundle failed its own verification; nothing written).
     """
+    from prover.files import atomic_write_text, check_out_path
+    from verifier.trusted import load_trusted_circuit
     from verifier.verify import verify_bundle
 
+    out = check_out_path(out, "proof bundle")
     at = at or datetime.now(timezone.utc)
     timings = {}
     check_fresh(snapshot, policy.max_snapshot_age_s, at)
     if challenge != policy.challenge:
         raise PolicyNotMet(f"challenge {hex(challenge)} is not the one in the policy ({hex(policy.challenge)}): the venue would reject the proof")
-    build = snarkjs.compile_circuit(params)
+    snarkjs.compile_circuit(params)
     setup = load_setup(params)
+    trusted = load_trusted_circuit(params.keys_dir)
     progress("risk table: evaluating the snapshot and committing the records")
     t = time.perf_counter()
     table = cached_risk_table(snapshot, spec, params.depth)
     timings["risk_table_s"] = time.perf_counter() - t
     prices = haircut_prices_e6(spec, snapshot.spot)
     salt = secrets.randbits(CHALLENGE_BITS) if salt is None else salt
-    witness = build_witness(params, table, statements, spec, prices, policy, challenge, snapshot.epoch, spec.spec_hash, salt)
+    witness = build_witness(params, table, statements, spec, prices, policy, challenge, snapshot.epoch, spec.spec_hash, salt, identity=identity)
     refuse_unless_met(witness.report, policy)
     refuse_unlisted_venues(statements, policy, at)
-    progress(f"proving with circuit {params.name} ({setup.label})")
+    progress(f"proving with circuit {params.name} ({trusted.provenance.label})")
     result = prove(params, setup, witness, backend)
     timings.update(result.timings)
-    bundle = make_bundle(params, build, setup, result, snapshot, spec)
-    vk = json.loads(setup.verification_key_path.read_text())
-    progress("verifying the written bundle")
-    with staged_write(out, bundle) as tmp:
-        t = time.perf_counter()
-        written = json.loads(tmp.read_text())
-        decision = verify_bundle(written, policy, vk, spec=spec, snapshot=snapshot, setup_record={"dev": setup.dev, "label": setup.label}, at=at)
-        timings["verify_s"] = time.perf_counter() - t
-        if not decision.accepted:
-            reasons = "; ".join(f"{c.name}: {c.reason}" for c in decision.failed)
-            raise BundleError(f"the proof bundle failed its own verification, nothing written: {reasons}")
+    text = json.dumps(make_bundle(trusted, result, snapshot, spec), indent=1)
+    progress("verifying the bundle as the venue will, before writing it")
+    t = time.perf_counter()
+    bundle = json.loads(text)
+    decision = verify_bundle(bundle, policy, trusted, spec=spec, snapshot=snapshot, at=at, applicant=identity.commitment)
+    timings["verify_s"] = time.perf_counter() - t
+    if not decision.accepted:
+        reasons = "; ".join(f"{c.name}: {c.reason}" for c in decision.failed)
+        raise BundleError(f"the proof bundle failed its own verification, nothing written: {reasons}")
+    atomic_write_text(out, text)
     return ProveOutcome(bundle, witness.report, result, decision, table, timings)

@@ -13,17 +13,17 @@ Both return a snarkjs-format proof (``pi_a``, ``pi_b``, ``pi_c``) and the public
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from prover import snarkjs
 from prover.circuit import CircuitParams
 from prover.errors import ToolchainError
+from prover.files import create_private, private_tempdir, sweep_stale_tempdirs
 from prover.setup import SetupRecord
 
 BACKENDS = ("auto", "snarkjs", "groth16py")
+TEMP_PREFIX = "zkmargin-prove-"  #: private scratch directories: <tmp>/zkmargin-prove-<pid>-<random>
 
 
 @dataclass
@@ -65,34 +65,47 @@ def choose_backend(setup: SetupRecord, backend: str) -> str:
 def prove(params: CircuitParams, setup: SetupRecord, witness, backend: str = "auto") -> ProofResult:
     """Generate the witness and a Groth16 proof for ``witness`` (prover/witness.py).
 
+    The private inputs only ever touch disk inside a private_tempdir (prover/files.py: mode 0700,
+    files 0600, removed on every exit, SIGTERM included): ``input.json`` is deleted as soon as the
+    witness is calculated and ``witness.wtns`` as soon as the proof is made. Directories left by
+    earlier proves that were SIGKILLed are swept first.
+
     Raises ToolchainError if witness generation fails (an unsatisfied constraint) or the prover's
     public signals differ from the ones the witness builder computed.
     """
     backend = choose_backend(setup, backend)
     timings = {}
-    with tempfile.TemporaryDirectory(prefix="zkmargin-prove-") as tmp:
-        tmp = Path(tmp)
-        witness.write(tmp / "input.json")
+    pk = None
+    if backend == "groth16py":  # the key first: the private files then live only as long as proving needs
+        import groth16py
+
         t = time.perf_counter()
-        snarkjs.calculate_witness(params, tmp / "input.json", tmp / "witness.wtns")
+        if setup.proving_key.endswith(".zkey"):
+            pk, _ = groth16py.import_zkey(str(setup.proving_key_path))
+        else:
+            pk = groth16py.ProvingKey.load(str(setup.proving_key_path))
+        timings["key_load_s"] = time.perf_counter() - t
+    sweep_stale_tempdirs(TEMP_PREFIX)
+    with private_tempdir(TEMP_PREFIX) as tmp:
+        inputs, wtns = tmp / "input.json", tmp / "witness.wtns"
+        witness.write(create_private(inputs))
+        t = time.perf_counter()
+        snarkjs.calculate_witness(params, inputs, wtns)
         timings["witness_s"] = time.perf_counter() - t
+        inputs.unlink()
         t = time.perf_counter()
         if backend == "snarkjs":
-            snarkjs.groth16_prove(setup.proving_key_path, tmp / "witness.wtns", tmp / "proof.json", tmp / "public.json")
+            snarkjs.groth16_prove(setup.proving_key_path, wtns, tmp / "proof.json", tmp / "public.json")
+            timings["prove_s"] = time.perf_counter() - t
+            wtns.unlink()
             proof = json.loads((tmp / "proof.json").read_text())
             public = json.loads((tmp / "public.json").read_text())
         else:
-            import groth16py
-
-            if setup.proving_key.endswith(".zkey"):
-                pk, _ = groth16py.import_zkey(str(setup.proving_key_path))
-            else:
-                pk = groth16py.ProvingKey.load(str(setup.proving_key_path))
-            timings["key_load_s"] = time.perf_counter() - t
-            t = time.perf_counter()
-            proof = proof_from_eth_bytes(groth16py.prove_wtns(pk, str(tmp / "witness.wtns")))
+            blob = groth16py.prove_wtns(pk, str(wtns))
+            timings["prove_s"] = time.perf_counter() - t  # proof only; key_load_s is apart
+            wtns.unlink()
+            proof = proof_from_eth_bytes(blob)
             public = [str(v) for v in witness.public.values()]
-        timings["prove_s"] = time.perf_counter() - t  # groth16py: proof only; key_load_s is apart
     expected = [str(v) for v in witness.public.values()]
     if public != expected:
         raise ToolchainError("the prover's public signals differ from the witness builder's (circuit and prover/witness.py disagree)")

@@ -58,7 +58,14 @@ class SetupRecord:
 
 
 def _write(params: CircuitParams, rec: SetupRecord) -> SetupRecord:
-    (params.keys_dir / "setup.json").write_text(json.dumps(asdict(rec), indent=2))
+    """setup.json: the record, plus the circuit's shape and build identity (compiler, flags, source
+    and R1CS hashes from build.json) that a venue's verifier/trusted.py reads from the key directory."""
+    build = json.loads((params.build_dir / "build.json").read_text())
+    shape = {f: getattr(params, f) for f in ("n_venues", "n_pos", "n_scen", "n_und", "n_assets", "depth")}
+    identity = {f: build.get(f) for f in ("compiler", "flags", "source_sha256")}
+    if rec.kind != "ceremony":  # a transcript left by an earlier ceremony is not this key's provenance
+        (params.keys_dir / "ceremony.json").unlink(missing_ok=True)
+    (params.keys_dir / "setup.json").write_text(json.dumps({**asdict(rec), "params": shape, **identity}, indent=2))
     return rec
 
 
@@ -67,16 +74,49 @@ def load_setup(params: CircuitParams) -> SetupRecord:
     path = params.keys_dir / "setup.json"
     if not path.exists():
         raise ToolchainError(f"no keys for circuit {params.name}: run `zkmargin setup --circuit {params.name}`")
-    rec = SetupRecord(**json.loads(path.read_text()))
+    raw = json.loads(path.read_text())
+    rec = SetupRecord(**{k: raw[k] for k in SetupRecord.__dataclass_fields__ if k in raw})
     if not params.r1cs_path.exists() or file_sha256(params.r1cs_path) != rec.r1cs_sha256:
-        raise ToolchainError(f"keys in {params.keys_dir} were made for another build of {params.name}: run `zkmargin setup` again")
+        raise ToolchainError(f"keys in {params.keys_dir} were made for another build of {params.name}: run `zkmargin setup --force` again")
     return rec
 
 
-def dev_setup(params: CircuitParams) -> SetupRecord:
-    """groth16py single-party setup from the R1CS (DEV ONLY); returns the record."""
+def check_replace_keys(params: CircuitParams, force: bool = False, new_vk: Path | None = None) -> None:
+    """Refuse to overwrite the keys of ``params`` unless ``force``: called before any work.
+
+    Keys exist when ``build/keys/<circuit>/verification_key.json`` does. Replacing them makes
+    every bundle proved earlier under them stop verifying, so it needs ``force`` (``zkmargin
+    setup --force``), stale keys included (made for another build of the circuit). ``new_vk``: the
+    verification key about to be installed, if known; installing the same key again is allowed.
+    Raises ToolchainError naming the keys directory and the existing key's sha256.
+    """
+    vk = params.keys_dir / "verification_key.json"
+    if force or not vk.exists():
+        return
+    try:
+        old = canonical_sha256(json.loads(vk.read_text()))
+    except (OSError, ValueError):
+        old = None
+    if new_vk is not None and old is not None:
+        try:
+            if canonical_sha256(json.loads(Path(new_vk).read_text())) == old:
+                return
+        except (OSError, ValueError):
+            pass
+    which = f" (verification key sha256 {old[:16]}...)" if old else ""
+    raise ToolchainError(
+        f"keys for circuit {params.name} already exist in {params.keys_dir}{which}: replacing them makes every "
+        f"bundle proved earlier under them stop verifying; pass --force (force=True) to replace them"
+    )
+
+
+def dev_setup(params: CircuitParams, force: bool = False) -> SetupRecord:
+    """groth16py single-party setup from the R1CS (DEV ONLY); returns the record.
+
+    Refuses to replace existing keys unless ``force`` (check_replace_keys: ToolchainError)."""
     import groth16py
 
+    check_replace_keys(params, force)
     params.keys_dir.mkdir(parents=True, exist_ok=True)
     pk, vk = groth16py.setup(str(params.r1cs_path))
     pk.save(str(params.keys_dir / "proving_key.g16"))
@@ -128,8 +168,11 @@ def dev_ptau(power: int, progress=print) -> Path:
     return final
 
 
-def snarkjs_setup(params: CircuitParams, ptau: Path, external: bool, progress=print) -> SetupRecord:
-    """snarkjs groth16 setup from ``ptau`` plus one phase-2 contribution (single party: DEV)."""
+def snarkjs_setup(params: CircuitParams, ptau: Path, external: bool, progress=print, force: bool = False) -> SetupRecord:
+    """snarkjs groth16 setup from ``ptau`` plus one phase-2 contribution (single party: DEV).
+
+    Refuses to replace existing keys unless ``force`` (check_replace_keys: ToolchainError)."""
+    check_replace_keys(params, force)
     params.keys_dir.mkdir(parents=True, exist_ok=True)
     z0, zf = params.keys_dir / "circuit_0000.zkey", params.keys_dir / "circuit_final.zkey"
     progress("phase 2: snarkjs groth16 setup")
@@ -145,12 +188,13 @@ def snarkjs_setup(params: CircuitParams, ptau: Path, external: bool, progress=pr
     return _write(params, rec)
 
 
-def ceremony_setup(params: CircuitParams, ceremony_dir: Path) -> SetupRecord:
+def ceremony_setup(params: CircuitParams, ceremony_dir: Path, force: bool = False) -> SetupRecord:
     """Install the final zkey of a verified, finalized ``zkmargin ceremony`` as the prover's keys.
 
     Raises ToolchainError if the ceremony is for another build of the circuit, or is not finalized
-    (no verification key, or one that differs from the final zkey's). The record is DEV unless
-    phase 1 came from an external ptau and at least one participant contributed.
+    (no verification key, or one that differs from the final zkey's), or if other keys exist and
+    not ``force`` (check_replace_keys; the ceremony's own key again is allowed). The record is
+    DEV unless phase 1 came from an external ptau and at least one participant contributed.
     """
     from prover import ceremony as cer
 
@@ -161,12 +205,14 @@ def ceremony_setup(params: CircuitParams, ceremony_dir: Path) -> SetupRecord:
         raise ToolchainError(f"the ceremony in {ceremony_dir} is for another build of {params.name}")
     if not vk_src.exists() or t.get("verification_key_sha256") != file_sha256(vk_src):
         raise ToolchainError(f"the ceremony in {ceremony_dir} is not finalized: run `zkmargin ceremony finalize`")
-    params.keys_dir.mkdir(parents=True, exist_ok=True)
     final = ceremony_dir / t["steps"][-1]["zkey"]
     if file_sha256(final) != t["steps"][-1]["zkey_sha256"]:
         raise ToolchainError(f"{final.name} does not match the ceremony transcript")
+    check_replace_keys(params, force, new_vk=vk_src)
+    params.keys_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(final, params.keys_dir / "circuit_final.zkey")
     shutil.copyfile(vk_src, params.keys_dir / "verification_key.json")
+    shutil.copyfile(ceremony_dir / cer.TRANSCRIPT, params.keys_dir / cer.TRANSCRIPT)  # provenance, for verifier/trusted.py
     n = cer.contributions(t)
     dev = n == 0 or t["ptau_source"] != "external"
     label = f"phase-2 ceremony: {n} contribution(s) + beacon; phase 1: {t['ptau_source']}"

@@ -81,28 +81,49 @@ def read_collateral(path) -> dict[str, str]:
     return {str(a): str(v) for a, v in obj.items()}
 
 
-def parse_epoch(value: str) -> int:
-    """Unix seconds or ISO-8601 time (naive = UTC)."""
-    if value.isdigit():
-        return int(value)
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is neither unix seconds nor an ISO time") from None
-    return int((t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp())
+def parse_epoch(value: str | int) -> int:
+    """Statement epoch in unix seconds from ``--epoch``: an integer of unix seconds (ASCII digits
+    only: no sign, fraction or exponent such as "1e80" or "1.5") or an ISO-8601 time (naive = UTC).
+
+    Raises click.BadParameter when it is neither, or when the time is outside 2009-01-01 ..
+    2100-12-31 UTC (and so always within 0 <= epoch < 2**EPOCH_BITS, what every statement reader
+    accepts). An int (already parsed) is only range-checked.
+    """
+    from prover.fixed_point import EPOCH_BITS
+
+    lo, hi = 1230768000, 4133980800  # [2009-01-01T00:00Z, 2101-01-01T00:00Z): a plausible statement time
+    if isinstance(value, int):
+        epoch = value
+    else:
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            if len(text) > 20:  # never int() a huge digit string (2**64 has 20 digits)
+                raise click.BadParameter(f"{value[:24]!r}...: {len(text)}-digit unix seconds are beyond year 2100")
+            epoch = int(text)
+        else:
+            try:
+                t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                epoch = int((t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp())
+            except (ValueError, OverflowError):
+                raise click.BadParameter(
+                    f"{value!r} is neither unix seconds (an integer) nor an ISO time (e.g. 2026-08-22T15:30:00Z)") from None
+    if not (lo <= epoch < hi and 0 <= epoch < 2**EPOCH_BITS):
+        raise click.BadParameter(f"{value!r}: epoch {epoch} is outside 2009-01-01 .. 2100-12-31 UTC ({lo} <= unix seconds < {hi})")
+    return epoch
 
 
 @venue.command()
 @click.option("--key", "key_path", required=True, type=click.Path(dir_okay=False), help="Venue private key file.")
 @click.option("--venue", "venue_name", required=True, help="Venue name (informational, not signed).")
 @click.option("--account", required=True, help="Account identifier (signed).")
-@click.option("--epoch", required=True, help="Statement epoch: unix seconds or ISO time (signed).")
+@click.option("--identity", "identity", required=True, help="The account holder's trader identity commitment, '0x' hex (signed; `zkmargin identity new`).")
+@click.option("--epoch", required=True, callback=lambda ctx, param, v: parse_epoch(v), help="Statement epoch: unix seconds or ISO time, years 2009-2100 (signed).")
 @click.option("--positions", required=True, type=click.Path(dir_okay=False), help="Positions: JSON list or CSV instrument,quantity.")
 @click.option("--collateral", required=True, type=click.Path(dir_okay=False), help="Collateral JSON {asset: amount}.")
-@click.option("--capacity", default=None, type=int, help="Positions per statement (default: the demo circuit's).")
+@click.option("--capacity", default=None, type=click.IntRange(1, 64), help="Positions per statement, 1-64 (default: the demo circuit's).")
 @click.option("--spec", "spec_path", default=None, type=click.Path(dir_okay=False), help="Spec naming the collateral assets.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Statement file to write.")
-def attest(key_path, venue_name, account, epoch, positions, collateral, capacity, spec_path, out):
+def attest(key_path, venue_name, account, identity, epoch, positions, collateral, capacity, spec_path, out):
     """Sign one account's complete position list and collateral for one epoch."""
     from prover.attestation import attest as sign_statement
     from prover.attestation import read_key
@@ -113,7 +134,10 @@ def attest(key_path, venue_name, account, epoch, positions, collateral, capacity
 
     spec = load_spec(spec_path or DEFAULT_SPEC)
     capacity = capacity or circuit_params(DEFAULT_CIRCUIT).n_pos
-    st = sign_statement(read_key(key_path), venue_name, account, parse_epoch(epoch), read_positions(positions), read_collateral(collateral), capacity, spec.assets)
+    from prover.identity import parse_commitment
+
+    trader = parse_commitment(identity)
+    st = sign_statement(read_key(key_path), venue_name, account, trader, epoch if isinstance(epoch, int) else parse_epoch(epoch), read_positions(positions), read_collateral(collateral), capacity, spec.assets)
     with staged_write(out, st.to_json()):
         pass
     click.echo(f"statement for {account} at {venue_name}: {len(st.positions)} positions, epoch {st.epoch}, signed -> {out}")

@@ -50,8 +50,11 @@ def portfolio_commitment(messages: list[int], salt: int) -> int:
     return poseidon_chain([salt, *messages])
 
 
-def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, int], policy, challenge: int, snapshot_epoch: int, spec_hash: int, salt: int) -> Witness:
+def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, int], policy, challenge: int, snapshot_epoch: int, spec_hash: int, salt: int, *, identity) -> Witness:
     """Inputs of MarginSolvency(params) proving the attested book of ``statements`` against ``policy``.
+
+    ``identity``: the trader's prover.identity.TraderIdentity; every statement must carry its
+    commitment (public ``trader_identity``), and its secret is the private ``identity_secret``.
 
     Raises PortfolioError for a statement set the circuit would reject (attestation.check_statements)
     or an instrument missing from the table, SpecError if the spec's shape differs from the circuit's.
@@ -62,7 +65,7 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
             f"spec/table shape (scenarios {table.n_scenarios}, underlyings {len(spec.underlyings)}, assets {len(spec.assets)}, depth {table.depth}) "
             f"does not match circuit {params.name} ({params.n_scen}, {params.n_und}, {params.n_assets}, {params.depth})"
         )
-    epoch = check_statements(statements, params.n_pos, spec.assets, params.n_venues)
+    epoch = check_statements(statements, params.n_pos, spec.assets, params.n_venues, identity.commitment)
     book = portfolio_from_statements(statements, table, salt)
     report = compute_margin(book, table, spec, haircut_price_e6)
     slot_ids, slot_qty, record_index = [], [], []
@@ -82,6 +85,7 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
         "snapshot_epoch": snapshot_epoch,
         "attestation_epoch": epoch,
         "challenge": challenge,
+        "trader_identity": identity.commitment,
         "portfolio_commitment": portfolio_commitment(messages, salt),
         "multiplier_k_e6": policy.multiplier_k_e6,
         "delta_limit_e6": [policy.delta_limit_e6[u] for u in spec.underlyings],
@@ -111,6 +115,7 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
         path_elements=[p[1] for p in paths],
         worst_loss_e14=[um.worst_loss_e14 for um in report.underlyings],
         salt=salt,
+        identity_secret=identity.secret,
     )
     flat = {}
     for name, v in public.items():

@@ -17,6 +17,14 @@ STATEMENTS = tuple(REPO / "fixtures" / "statements" / f"{v}.json" for v in ("der
 VENUE_KEYS = {v: REPO / "fixtures" / "venues" / f"{v}.key.json" for v in ("deribit", "okx", "bybit")}
 POLICY = REPO / "fixtures" / "policies" / "demo_venue.json"
 SPEC = REPO / "fixtures" / "spec" / "deribit_pm_v1.json"
+IDENTITY = REPO / "fixtures" / "traders" / "demo_trader.identity.json"  #: the demo trader (public DEMO secret)
+
+
+def demo_trader():
+    """The demo trader's TraderIdentity: the policy's applicant and the statements' identity."""
+    from prover.identity import load_identity
+
+    return load_identity(IDENTITY)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +55,7 @@ def demo_keys():
     try:
         rec = su.load_setup(params)
     except ToolchainError:
-        rec = su.dev_setup(params)
+        rec = su.dev_setup(params, force=True)
     return params, rec
 
 
@@ -62,7 +70,7 @@ def demo_proof(tmp_path_factory, market, demo_policy, demo_keys):
     at = snapshot.timestamp + timedelta(minutes=2)
     out = tmp_path_factory.mktemp("demo") / "bundle.json"
     statements = [load_statement(p) for p in STATEMENTS]
-    outcome = prove_bundle(params, snapshot, spec, statements, demo_policy, demo_policy.challenge, out, salt=12345, at=at)
+    outcome = prove_bundle(params, snapshot, spec, statements, demo_policy, demo_policy.challenge, out, identity=demo_trader(), salt=12345, at=at)
     return outcome, out, at
 
 

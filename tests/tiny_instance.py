@@ -1,5 +1,5 @@
-"""A 1-venue, 1-position, 2-scenario, depth-1 instance of MarginSolvency (about 8k constraints at
---O2, a 2^13 ptau): small enough for a real snarkjs phase 1 in CI (about 2.5 min on 2 cores,
+"""A 1-venue, 1-position, 2-scenario, depth-1 instance of MarginSolvency (under 8k constraints at
+--O2 with one collateral asset, a 2^13 ptau): small enough for a real snarkjs phase 1 in CI (about 2.5 min on 2 cores,
 cached in build/ptau/), so the snarkjs prover path (zkey, ``snarkjs groth16 prove``, groth16py
 importing the zkey) is exercised end to end, venue signature included."""
 
@@ -15,10 +15,13 @@ from prover.instrument import parse_instrument_name
 from prover.risk_table import RiskRecord, RiskTable
 from prover.witness import build_witness
 from verifier.policy import parse_policy
+from tests.conftest import demo_trader
+
+TRADER = demo_trader()
 
 E6 = 10**6
-SPEC = SimpleNamespace(underlyings=("BTC", "ETH"), assets=("USDC", "USDT", "BTC", "ETH"), gain_offset=0.0, mm_factor=0.8)
-PRICES = {"USDC": E6, "USDT": E6, "BTC": 69_000 * E6, "ETH": 2_100 * E6}
+SPEC = SimpleNamespace(underlyings=("BTC", "ETH"), assets=("USDC",), gain_offset=0.0, mm_factor=0.8)
+PRICES = {"USDC": E6}
 BTC_CALL, ETH_CALL = parse_instrument_name("BTC-25SEP26-80000-C"), parse_instrument_name("ETH-25SEP26-2600-C")
 TABLE = RiskTable(
     [
@@ -36,9 +39,9 @@ KEY = PrivateKey(hashlib.sha256(b"zkmargin tiny test venue").digest())
 
 
 def params():
-    return write_variant("test_margin_1x1", 1, 1, 2, 2, 4, 1)
+    return write_variant("test_margin_1x1", 1, 1, 2, 2, 1, 1)
 
 
 def witness(qty: str = "2", usdc: str = "50000"):
-    st = attest(KEY, "tiny", "acct", EPOCH, [(BTC_CALL.canonical_name, qty)], {"USDC": usdc}, 1, SPEC.assets)
-    return build_witness(params(), TABLE, [st], SPEC, PRICES, POLICY, POLICY.challenge, EPOCH + 200, 4242, 99)
+    st = attest(KEY, "tiny", "acct", TRADER.commitment, EPOCH, [(BTC_CALL.canonical_name, qty)], {"USDC": usdc}, 1, SPEC.assets)
+    return build_witness(params(), TABLE, [st], SPEC, PRICES, POLICY, POLICY.challenge, EPOCH + 200, 4242, 99, identity=TRADER)

@@ -1,38 +1,50 @@
 """``zkmargin verify``: the venue's check of a proof bundle, a decision with one reason per duty.
 
-Exit code 0 only when every check passes; 1 on a rejection; 2 on unreadable input.
+Exit code 0 only when every check passes; 1 on a rejection; 2 on unreadable or malformed input.
+``--json`` prints one object (schema ``zkmargin-verify/1``) on stdout: the decision, the trusted
+circuit and its setup provenance as the venue's own files record them, and the time taken. What is
+printed about the setup comes from the venue's key directory, never from the bundle.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from datetime import datetime, timezone
 
 import click
 
-from prover.errors import BundleError, PolicyError, read_json_file
+from prover.errors import BundleError, read_json_file
+
+SCHEMA = "zkmargin-verify/1"
+TABLE_MAX_BYTES = 64 * 2**20  #: a published risk table of a few thousand records is a few MB
 
 
-def load_venue_inputs(policy_path, vkey, spec_path, market, risk_table):
-    """Policy, verification key (+ its setup.json when beside it), spec, snapshot, published table."""
+def parse_time(value: str | None) -> datetime | None:
+    """ISO-8601 time (naive = UTC) for --at; None means now."""
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 time") from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def load_venue_inputs(policy_path, keys, spec_path, market, risk_table):
+    """The venue's own configuration: policy, trusted circuits (the policy's, or --keys DIR),
+    spec, snapshot, published table. Raises PolicyError/ConfigError/SpecError/SnapshotError."""
     from prover.snapshot import load_snapshot
     from prover.spec import load_spec
     from verifier.policy import load_policy
+    from verifier.trusted import load_trusted_circuit, policy_circuits
 
     policy = load_policy(policy_path)
-    vk_path = Path(vkey) if vkey else policy.verification_key_path
-    if vk_path is None:
-        raise PolicyError("no verification key: pass --vkey or set 'verification_key' in the policy")
-    vk = read_json_file(vk_path, BundleError, "verification key (run `zkmargin setup`)")
-    setup_path = vk_path.parent / "setup.json"
-    setup = read_json_file(setup_path, BundleError, "setup record") if setup_path.exists() else None
+    circuits = [load_trusted_circuit(k) for k in keys] if keys else policy_circuits(policy)
     spec_file = spec_path or policy.spec_path
     spec = load_spec(spec_file) if spec_file else None
     snapshot = load_snapshot(market) if market else None
-    table = None
-    if risk_table:
-        table = read_json_file(risk_table, BundleError, "published risk table")
-    return policy, vk, setup, spec, snapshot, table
+    table = read_json_file(risk_table, BundleError, "published risk table", max_bytes=TABLE_MAX_BYTES) if risk_table else None
+    return policy, circuits, spec, snapshot, table
 
 
 @click.command()
@@ -40,27 +52,34 @@ def load_venue_inputs(policy_path, vkey, spec_path, market, risk_table):
 @click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False), help="The venue's policy JSON.")
 @click.option("--market", default=None, type=click.Path(dir_okay=False), help="The public snapshot the proof claims (needed to recompute the risk root).")
 @click.option("--spec", "spec_path", default=None, type=click.Path(dir_okay=False), help="Scenario spec (default: the policy's).")
-@click.option("--vkey", default=None, type=click.Path(dir_okay=False), help="Trusted verification key (default: the policy's).")
+@click.option("--keys", "keys", multiple=True, type=click.Path(file_okay=False), help="Trusted key directory (repeatable; default: the policy's circuits).")
+@click.option("--applicant", default=None, help="The applicant's trader identity commitment (hex; default: the policy's applicant_identity).")
 @click.option("--risk-table", default=None, type=click.Path(dir_okay=False), help="Published risk table to compare record by record.")
 @click.option("--at", "at", default=None, help="Check freshness at this ISO time instead of now.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable decision on stdout.")
-def verify(bundle, policy_path, market, spec_path, vkey, risk_table, at, as_json):
+def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, at, as_json):
     """Check a proof bundle against the venue's policy; print a decision with reasons."""
     import time
 
     from prover.bundle import read_bundle
-    from prover.cli import parse_at
     from prover.report import render_decision
+    from verifier.policy import parse_identity
     from verifier.verify import verify_bundle
 
-    policy, vk, setup, spec, snapshot, table = load_venue_inputs(policy_path, vkey, spec_path, market, risk_table)
+    when = parse_time(at)
+    who = parse_identity(applicant) if applicant else None
+    policy, circuits, spec, snapshot, table = load_venue_inputs(policy_path, keys, spec_path, market, risk_table)
     obj = read_bundle(bundle)
     t = time.perf_counter()
-    decision = verify_bundle(obj, policy, vk, spec=spec, snapshot=snapshot, risk_table=table, setup_record=setup, at=parse_at(at))
+    decision = verify_bundle(obj, policy, circuits, spec=spec, snapshot=snapshot, risk_table=table, at=when, applicant=who)
     elapsed = time.perf_counter() - t
+    tc = next((c for c in circuits if c.vk_sha256 == obj["circuit"]["verification_key_sha256"]), None)
     if as_json:
-        click.echo(json.dumps({**decision.to_json(), "bundle": bundle, "verify_s": elapsed}, indent=2))
+        trusted = {"circuit": tc.name, "verification_key_sha256": tc.vk_sha256, "setup": tc.provenance.to_json()} if tc else None
+        click.echo(json.dumps({"schema": SCHEMA, **decision.to_json(), "exit_code": 0 if decision.accepted else 1, "bundle": bundle,
+                               "trusted_circuit": trusted, "verify_s": elapsed}, indent=2))
     else:
-        click.echo(f"bundle {bundle}: {obj['circuit']['name']}, setup: {obj['circuit']['setup']['label']}")
+        header = f"circuit {tc.name} (trusted key {tc.vk_sha256[:16]}...), setup: {tc.provenance.label}" if tc else "no trusted circuit for this bundle's key"
+        click.echo(f"bundle {bundle}: {header}")
         click.echo(render_decision(decision))
     raise SystemExit(0 if decision.accepted else 1)

@@ -1,49 +1,57 @@
 """Every verifier duty of SPEC section 6 on one proof bundle, as a Decision with one Check each.
 
 A verified Groth16 proof alone shows nothing about solvency until the public signals it binds are
-checked against the venue's own data (docs/security.md, "Checks outside the circuit"):
+checked against the venue's own data (docs/security.md, "Checks outside the circuit"). The verifier
+trusts nothing it did not configure: the circuit (key, shape, so every public-signal name, and
+setup provenance) comes from the venue's key directories (verifier/trusted.py), the market from its
+own snapshot and spec; a bundle field that repeats a trusted value is only checked equal to it.
 
 ==================  ============================================================================
 check               passes when
 ==================  ============================================================================
-verification_key    the bundle was made under the key the venue trusts (sha256 and public count)
-setup               the key's setup is not a dev setup, or the policy allows dev setups
+verification_key    the bundle names (by sha256) a verification key of a circuit the venue accepts
+circuit             the bundle's circuit section (name, shape, compiler, hashes, setup) is exactly
+                    the trusted circuit's
+setup               the trusted provenance is not dev (verifier/trusted.py), or the policy allows dev
 groth16.*           canonical public signals < r, proof points on curve and in subgroup, pairing
 statement           the bundle's named statement is exactly what the public signals say
+market              the bundle's market section names the venue's own snapshot and spec (hashes)
 spec_hash           public spec_hash = hash of the venue's own copy of the spec file
 snapshot            a snapshot was given and its epoch equals the public snapshot_epoch
 risk_root           the venue's own evaluation of the snapshot commits to the public risk_root;
                     with a published risk table: its root matches and each record is within
                     ``tolerance_e6`` of the venue's evaluation and inside RECORD_BITS
+collateral_prices   public haircut prices = spec haircuts applied to the snapshot's spot
 freshness           0 <= at - snapshot_epoch <= policy.max_snapshot_age_s (+60 s clock skew)
 challenge           public challenge = the challenge the venue issued
+identity            public trader_identity = the identity commitment of the applicant onboarded
 venue_keys          every venue key the proof relies on is in the policy's accepted venues
 attestation_fresh   0 <= at - attestation_epoch <= policy.max_attestation_age_s (+60 s skew)
 policy              public k, delta and vega limits = the policy's
-collateral_prices   public haircut prices = spec haircuts applied to the snapshot's spot
 ==================  ============================================================================
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
-from prover.circuit import CircuitParams, canonical_sha256
 from prover.errors import BundleError, RangeError, ZkMarginError
 from prover.risk_table import RiskTable, cached_risk_table
 from prover.spec import haircut_prices_e6
+from verifier.bundle_format import check_structure
 from verifier.decision import Decision
-from verifier.groth16 import groth16_checks, load_verification_key
+from verifier.groth16 import groth16_checks
 from verifier.statement import CLAIM, describe, named_signals, utc_time, venue_keys
+from verifier.trusted import TrustedCircuit
+
+
+class VerifierUsageError(ZkMarginError, TypeError):
+    """A caller mistake in the Python API: a policy that is not a Policy, a naive time, no trusted circuit."""
+
 
 CLOCK_SKEW_S = 60
 DEFAULT_TOLERANCE_E6 = 2  #: 2 micro-USD per coin: float noise across platforms, far below a cent
-
-
-def _params(bundle: dict) -> CircuitParams:
-    c = bundle["circuit"]
-    p = c["params"]
-    return CircuitParams(str(c["name"]), int(p["n_venues"]), int(p["n_pos"]), int(p["n_scen"]), int(p["n_und"]), int(p["n_assets"]), int(p["depth"]))
 
 
 def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolerance_e6: int) -> None:
@@ -71,112 +79,159 @@ def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolera
     d.add("risk_root", True, f"published table of {len(table)} records matches root and the venue's evaluation within {tolerance_e6} micro-USD")
 
 
-def verify_bundle(bundle: dict, policy, verification_key: dict, **kwargs) -> Decision:
+def _usage(bundle, policy, trusted, spec, snapshot, at) -> list[TrustedCircuit]:
+    """Refuse caller mistakes (VerifierUsageError) before looking at the bundle."""
+    from prover.snapshot import MarketSnapshot
+    from prover.spec import ScenarioSpec
+    from verifier.policy import Policy
+
+    if not isinstance(policy, Policy):
+        raise VerifierUsageError(f"policy must be a verifier.policy.Policy (load_policy / parse_policy), not {type(policy).__name__}")
+    circuits = [trusted] if isinstance(trusted, TrustedCircuit) else list(trusted) if isinstance(trusted, (list, tuple)) else None
+    if not circuits or not all(isinstance(c, TrustedCircuit) for c in circuits):
+        raise VerifierUsageError("trusted must be a verifier.trusted.TrustedCircuit or a non-empty list of them (load_trusted_circuit / policy_circuits), not a raw key")
+    if spec is not None and not isinstance(spec, ScenarioSpec):
+        raise VerifierUsageError(f"spec must be a ScenarioSpec (prover.spec.load_spec), not {type(spec).__name__}")
+    if snapshot is not None and not isinstance(snapshot, MarketSnapshot):
+        raise VerifierUsageError(f"snapshot must be a MarketSnapshot (prover.snapshot.load_snapshot), not {type(snapshot).__name__}")
+    if at is not None and (not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None):
+        raise VerifierUsageError("at must be a timezone-aware datetime (e.g. datetime.now(timezone.utc)); a naive time is ambiguous")
+    if not isinstance(bundle, dict):
+        raise BundleError(f"a bundle is a JSON object, not a {type(bundle).__name__}")
+    return circuits
+
+
+def verify_bundle(bundle: dict, policy, trusted, *, spec=None, snapshot=None, risk_table: dict | None = None,
+                  at: datetime | None = None, applicant: int | None = None, tolerance_e6: int = DEFAULT_TOLERANCE_E6) -> Decision:
     """Run every verifier duty; returns the Decision (``accepted`` only if all checks pass).
 
     Parameters
     ----------
-    bundle : dict from prover.bundle.read_bundle.
+    bundle : dict, a parsed ``zkmargin-proof-bundle/2`` (prover.bundle.read_bundle).
     policy : verifier.policy.Policy, the venue's own.
-    verification_key : the venue's trusted snarkjs verification_key.json (parsed).
+    trusted : verifier.trusted.TrustedCircuit, or a list of them: the circuits the venue accepts
+        (verifier.trusted.policy_circuits(policy)); the bundle's key is looked up among them.
     spec : the venue's ScenarioSpec (prover.spec.load_spec); required for spec_hash and prices.
     snapshot : the public MarketSnapshot the proof claims; without it the market checks fail.
     risk_table : optional published risk table (RiskTable.to_json form) to compare record by record.
-    setup_record : the venue's setup.json for its key (kind, dev); None = provenance unknown.
-    at : time of the freshness check (default now, UTC).
+    at : timezone-aware time of the freshness checks (default now, UTC).
+    applicant : the onboarded applicant's trader identity commitment (default policy.applicant_identity).
     tolerance_e6 : per-value tolerance against a published risk table, micro-USD per coin.
 
-    Raises BundleError only for a structurally malformed bundle or key (a section of the wrong
-    type, a missing field): hostile values inside a well-formed bundle are failed checks.
+    Raises VerifierUsageError for a caller mistake (wrong argument types, a naive ``at``) and
+    BundleError for a bundle that is not of the format's shape (verifier/bundle_format.py); every
+    hostile value inside a well-formed bundle is a failed check. Cost is bounded whatever the bundle
+    holds: every shape comes from ``trusted``.
     """
-    try:
-        return _verify(bundle, policy, verification_key, **kwargs)
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise BundleError(f"malformed bundle: {type(exc).__name__}: {exc}") from None
+    circuits = _usage(bundle, policy, trusted, spec, snapshot, at)
+    check_structure(bundle)
+    return _verify(bundle, policy, circuits, spec=spec, snapshot=snapshot, risk_table=risk_table, at=at or datetime.now(timezone.utc),
+                   applicant=policy.applicant_identity if applicant is None else applicant, tolerance_e6=tolerance_e6)
 
 
-def _verify(
-    bundle: dict,
-    policy,
-    verification_key: dict,
-    *,
-    spec=None,
-    snapshot=None,
-    risk_table: dict | None = None,
-    setup_record: dict | None = None,
-    at: datetime | None = None,
-    tolerance_e6: int = DEFAULT_TOLERANCE_E6,
-) -> Decision:
-    """The checks of ``verify_bundle``, in order; structural errors propagate to it."""
+def _diff(got: dict, want: dict, prefix: str) -> list[str]:
+    """Dotted names of the fields where ``got`` differs from ``want`` (extra and missing included)."""
+    out = []
+    for k in sorted(set(got) | set(want)):
+        g, w = got.get(k, KeyError), want.get(k, KeyError)
+        if isinstance(g, dict) and isinstance(w, dict):
+            out += _diff(g, w, f"{prefix}{k}.")
+        elif type(g) is not type(w) or g != w:
+            out.append(prefix + k)
+    return out
+
+
+def _differs(got: dict, want: dict, prefix: str) -> list[str]:
+    """[] when ``got`` is ``want`` as JSON (types included: true is not 1), else the fields that differ."""
+    if json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True):
+        return []
+    return _diff(got, want, prefix) or [prefix.rstrip(".") or "statement"]
+
+
+def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snapshot, risk_table, at: datetime, applicant, tolerance_e6: int) -> Decision:
+    """The checks of ``verify_bundle``, in order, on a structurally valid bundle."""
     d = Decision()
-    at = at or datetime.now(timezone.utc)
-    vk = load_verification_key(verification_key)
-    params = _params(bundle)
-    names = params.public_signal_names()
-    vk_hash = canonical_sha256(verification_key)
-    claimed = bundle["circuit"].get("verification_key_sha256")
-    ok = vk.n_public == len(names) and claimed == vk_hash
-    d.add(
-        "verification_key",
-        ok,
-        f"venue key sha256 {vk_hash[:16]}... with {vk.n_public} public inputs"
-        + ("" if ok else f"; bundle names key {str(claimed)[:16]}... and {len(names)} public signals ({params.name})"),
-    )
-    dev = bool(setup_record.get("dev")) if setup_record else None
-    if dev is None:
-        d.add("setup", True, "setup provenance not given; the venue trusts its key file as is")
-    else:
-        d.add("setup", (not dev) or policy.allow_dev_setup, f"{setup_record.get('label', setup_record.get('kind'))}" + ("" if (not dev) or policy.allow_dev_setup else ": policy does not allow dev setups"))
-    d.checks.extend(groth16_checks(vk, bundle["proof"], bundle["public_signals"]))
+    claimed = bundle["circuit"]["verification_key_sha256"]
+    tc = next((c for c in circuits if c.vk_sha256 == claimed), None)
+    if tc is None:
+        known = ", ".join(f"{c.name} ({c.vk_sha256[:16]}...)" for c in circuits)
+        d.add("verification_key", False, f"the bundle names key {claimed[:16]}..., not one the venue accepts: {known}")
+        return d
+    d.add("verification_key", True, f"circuit {tc.name}, venue key sha256 {tc.vk_sha256[:16]}... with {tc.vk.n_public} public inputs")
+    bad = _differs(bundle["circuit"], tc.bundle_section(), "circuit.")
+    d.add("circuit", not bad, f"circuit identity and setup as the venue's key directory records them ({tc.name})" if not bad else f"the bundle's circuit section differs from the trusted circuit's: {', '.join(bad[:8])}")
+    dev = tc.provenance.dev
+    d.add("setup", (not dev) or policy.allow_dev_setup, tc.provenance.label + ("" if (not dev) or policy.allow_dev_setup else ": the policy does not allow dev setups"))
+    d.checks.extend(groth16_checks(tc.vk, bundle["proof"], bundle["public_signals"]))
     try:
-        named = named_signals(bundle["public_signals"], names)
+        named = named_signals(bundle["public_signals"], tc.public_signal_names())
     except (ValueError, TypeError) as exc:
         d.add("statement", False, f"public signals unreadable: {exc}")
         return d
-    underlyings = bundle["market"].get("underlyings", [])
-    assets = bundle["market"].get("assets", [])
-    stated = bundle["statement"]
-    want = describe(named, underlyings, assets)
-    ok = stated.get("claim") == CLAIM and stated.get("public") == want
-    d.add("statement", ok, "named statement matches the public signals" if ok else "the bundle's statement text differs from its public signals")
+    underlyings = list(spec.underlyings) if spec is not None else []
+    assets = list(spec.assets) if spec is not None else []
+    shape_ok = spec is not None and (len(underlyings), len(assets)) == (tc.params.n_und, tc.params.n_assets)
+    if not shape_ok:
+        d.add("statement", False, "no spec given to the verifier" if spec is None else f"the venue's spec has {len(underlyings)} underlyings and {len(assets)} assets, circuit {tc.name} {tc.params.n_und} and {tc.params.n_assets}")
+    else:
+        want = describe(named, underlyings, assets)
+        ok = not _differs(bundle["statement"], {"claim": CLAIM, "public": want}, "")
+        d.add("statement", ok, "named statement matches the public signals" if ok else "the bundle's statement text differs from its public signals")
+
+    if spec is None or snapshot is None:
+        d.add("market", False, "the verifier needs its own snapshot and spec (pass --market; the spec comes from the policy or --spec)")
+    else:
+        want = {"snapshot_sha256": snapshot.sha256, "snapshot_epoch": snapshot.epoch, "spec": spec.name, "spec_sha256": spec.sha256,
+                "underlyings": underlyings, "assets": assets}
+        bad = _differs(bundle["market"], want, "market.")
+        d.add("market", not bad, f"snapshot sha256 {snapshot.sha256[:16]}... and spec {spec.name} are the venue's own" if not bad else f"the bundle's market section differs from the venue's snapshot/spec: {', '.join(bad)}")
 
     if spec is None:
         d.add("spec_hash", False, "no spec given to the verifier")
     else:
-        ok = spec.spec_hash == named["spec_hash"] and list(spec.underlyings) == underlyings and list(spec.assets) == assets
-        d.add("spec_hash", ok, f"spec {spec.name} sha256 {spec.sha256[:16]}... " + ("matches" if ok else "does not match the public spec_hash (or its underlyings/assets differ)"))
+        ok = spec.spec_hash == named["spec_hash"] and shape_ok and spec.n_scenarios == tc.params.n_scen
+        d.add("spec_hash", ok, f"spec {spec.name} sha256 {spec.sha256[:16]}... " + ("matches" if ok else "does not match the public spec_hash (or its shape is not the circuit's)"))
 
     if snapshot is None:
         d.add("snapshot", False, "no snapshot given: pass --market SNAPSHOT (the root cannot be recomputed)")
     else:
         ok = snapshot.epoch == named["snapshot_epoch"]
         d.add("snapshot", ok, f"snapshot {snapshot.source} epoch {snapshot.epoch} " + ("= public snapshot_epoch" if ok else f"!= public {named['snapshot_epoch']}"))
-        if spec is not None:
-            own = cached_risk_table(snapshot, spec, params.depth)
+        if spec is not None and shape_ok:
+            own = cached_risk_table(snapshot, spec, tc.params.depth)
             if risk_table is not None:
                 _check_table(d, risk_table, own, named["risk_root"], tolerance_e6)
             else:
                 ok = own.root == named["risk_root"]
-                d.add("risk_root", ok, f"venue's own risk table ({len(own)} records, depth {params.depth}) " + ("commits to the public risk_root" if ok else "has another root"))
+                d.add("risk_root", ok, f"venue's own risk table ({len(own)} records, depth {tc.params.depth}) " + ("commits to the public risk_root" if ok else "has another root"))
             prices = haircut_prices_e6(spec, snapshot.spot)
             bad = [a for i, a in enumerate(spec.assets) if named.get(f"collateral_price_e6[{i}]") != prices[a]]
             d.add("collateral_prices", not bad, "haircut prices match spec and snapshot spot" if not bad else f"haircut price differs for {', '.join(bad)}")
+        else:
+            d.add("risk_root", False, "the risk root cannot be recomputed without a spec of the circuit's shape")
 
     _fresh(d, "freshness", "snapshot", named["snapshot_epoch"], at, policy.max_snapshot_age_s)
     ok = named["challenge"] == policy.challenge
-    d.add("challenge", ok, "public challenge is the one issued" if ok else f"public challenge {hex(named['challenge'])} is not the issued {hex(policy.challenge)}")
+    d.add("challenge", ok, "public challenge is the one issued" if ok else f"public challenge {hex(named['challenge'])[:20]} is not the issued {hex(policy.challenge)[:20]}")
+    if applicant is None:
+        d.add("identity", False, "no applicant identity: set applicant_identity in the policy or pass --applicant")
+    else:
+        ok = named["trader_identity"] == applicant
+        d.add("identity", ok, f"statements issued to the applicant's identity {hex(applicant)[:14]}..." if ok else f"the proof is for trader identity {hex(named['trader_identity'])[:14]}..., not the applicant's {hex(applicant)[:14]}...")
     keys = venue_keys(named)
     unlisted = [f"#{v} ({hex(x)[:12]}...)" for v, (x, y) in enumerate(keys) if (x, y) not in policy.accepted_venues]
     listed = ", ".join(policy.accepted_venues.get(k, "?") for k in keys)
-    d.add("venue_keys", not unlisted, f"statements signed by accepted venues: {listed}" if not unlisted else f"statement key(s) not in the policy's accepted venues: {', '.join(unlisted)}")
+    ok = bool(keys) and not unlisted
+    d.add("venue_keys", ok, f"statements signed by accepted venues: {listed}" if ok else "the proof names no venue key" if not keys else f"statement key(s) not in the policy's accepted venues: {', '.join(unlisted)}")
     _fresh(d, "attestation_fresh", "statements", named["attestation_epoch"], at, policy.max_attestation_age_s)
     try:
         wanted = policy.public_values(underlyings)
     except KeyError as exc:
-        d.add("policy", False, f"the bundle names underlying {exc.args[0]!r}, for which the policy has no limits")
+        d.add("policy", False, f"the spec names underlying {exc.args[0]!r}, for which the policy has no limits")
         return d
     bad = [k for k, v in wanted.items() if k != "challenge" and named.get(k) != v]
-    d.add("policy", not bad, "k and delta/vega limits equal the policy's" if not bad else f"public values differ from the policy: {', '.join(bad)}")
+    ok = bool(underlyings) and not bad
+    d.add("policy", ok, "k and delta/vega limits equal the policy's" if ok else f"public values differ from the policy: {', '.join(bad) or 'no spec'}")
     return d
 
 

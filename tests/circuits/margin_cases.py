@@ -25,6 +25,9 @@ from prover.risk_table import RiskRecord, RiskTable
 from prover.witness import build_witness, portfolio_commitment
 from tests.circuits.harness import ConstraintViolation
 from verifier.policy import parse_policy
+from tests.conftest import demo_trader
+
+TRADER = demo_trader()
 
 PARAMS = CircuitParams("test_margin_2x2", 2, 2, 5, 2, 4, 2)
 PUBLIC = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "portfolio_commitment",
@@ -89,7 +92,7 @@ KEY_OTHER = venue_key("zkmargin test venue not accepted")
 def statement(key: PrivateKey, positions, collateral=None, venue: str = "venue-a", account: str = "desk-7", epoch: int = EPOCH):
     """A statement signed by ``key``: positions [(name, coins as a decimal string)], collateral
     {asset: units as a decimal string} (default none), capacity PARAMS.n_pos, the spec's assets."""
-    return attest(key, venue, account, epoch, list(positions), dict(collateral or {}), capacity=PARAMS.n_pos, assets=SPEC.assets)
+    return attest(key, venue, account, TRADER.commitment, epoch, list(positions), dict(collateral or {}), capacity=PARAMS.n_pos, assets=SPEC.assets)
 
 
 def venue_a(positions, collateral=None, **kw):
@@ -111,7 +114,7 @@ def hedged(collateral_a=None):
 
 def witness_of(statements, policy=POLICY, salt: int = SALT):
     """The prover/witness.py Witness (inputs, public, report) of ``statements``."""
-    return build_witness(PARAMS, TABLE, statements, SPEC, PRICES, policy, policy.challenge, EPOCH, 777, salt)
+    return build_witness(PARAMS, TABLE, statements, SPEC, PRICES, policy, policy.challenge, EPOCH, 777, salt, identity=TRADER)
 
 
 def inputs(statements, policy=POLICY, salt: int = SALT) -> dict:
@@ -131,7 +134,7 @@ def copy_inputs(inp: dict) -> dict:
 def message_of(inp: dict, v: int) -> int:
     """Statement v's message M as circuits/attest.circom StatementMessage computes it from ``inp``."""
     n = PARAMS.n_pos
-    values = [STATEMENT_TAG, inp["account"][v], inp["attestation_epoch"], inp["n_positions"][v]]
+    values = [STATEMENT_TAG, inp["account"][v], inp["trader_identity"], inp["attestation_epoch"], inp["n_positions"][v]]
     for j in range(n):
         values += [inp["instrument_id"][v * n + j], inp["qty_e8"][v * n + j]]
     return poseidon_chain(values + list(inp["collateral_amount_e8"][v]))

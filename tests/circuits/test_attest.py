@@ -19,6 +19,7 @@ import re
 
 import pytest
 
+from tests.conftest import demo_trader
 from prover.attestation import STATEMENT_TAG, account_field
 from prover.babyjub import L
 from prover.circuit import CIRCUITS_DIR
@@ -29,6 +30,9 @@ from tests.circuits.margin_cases import (
     BTC_C, BTC_F, EPOCH, ETH_P, KEY_A, KEY_B, KEY_OTHER, PARAMS, POLICY, PRICES, SALT, SPEC, TABLE,
     SIGNATURE_LINE, copy_inputs, failed_at, forged_fails, hedged, iid, inputs, message_of, recommit, rehint, venue_a, venue_b,
 )
+
+
+TRADER = demo_trader()
 
 SAME_STATEMENT = "same_key[v * N_VENUES + w].out * same_account[v * N_VENUES + w].out === 0"
 PAD_QTY = "qty_e8[i] * is_pad[i].out === 0"
@@ -88,7 +92,7 @@ def with_key(inp: dict, v: int, key) -> dict:
 def test_statement_tag_is_the_circuit_constant():
     src = (CIRCUITS_DIR / "attest.circom").read_text()
     m = re.search(r"function STATEMENT_TAG\(\)\s*\{\s*return\s+(\d+);", src)
-    assert m and int(m.group(1)) == STATEMENT_TAG == int.from_bytes(b"zkmargin-statement/1", "big")
+    assert m and int(m.group(1)) == STATEMENT_TAG == int.from_bytes(b"zkmargin-statement/2", "big")
 
 
 def test_honest_statements_satisfy_r1cs(circuit, witness, valid):
@@ -115,7 +119,7 @@ def test_honest_statements_satisfy_r1cs(circuit, witness, valid):
 )
 def test_build_witness_refuses(what, statements):
     with pytest.raises(PortfolioError):
-        build_witness(PARAMS, TABLE, statements(), SPEC, PRICES, POLICY, POLICY.challenge, EPOCH, 777, SALT)
+        build_witness(PARAMS, TABLE, statements(), SPEC, PRICES, POLICY, POLICY.challenge, EPOCH, 777, SALT, identity=TRADER)
 
 
 # --- forged signatures ----------------------------------------------------------------------------

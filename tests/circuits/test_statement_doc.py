@@ -5,10 +5,14 @@ import re
 
 import pytest
 
+from tests.conftest import demo_trader
 from prover.circuit import REPO, circuit_params
 from prover.spec import haircut_prices_e6
 from prover.witness import build_witness
 from tests.circuits.harness import compile_main
+
+
+TRADER = demo_trader()
 
 DOC = (REPO / "docs" / "statement.md").read_text()
 
@@ -45,7 +49,7 @@ def test_real_demo_witness_satisfies_the_real_r1cs(demo_circuit, market, demo_po
     snapshot, spec = market
     params = circuit_params()
     table = cached_risk_table(snapshot, spec, params.depth)
-    w = build_witness(params, table, demo_statements, spec, haircut_prices_e6(spec, snapshot.spot), demo_policy, demo_policy.challenge, snapshot.epoch, spec.spec_hash, 7)
+    w = build_witness(params, table, demo_statements, spec, haircut_prices_e6(spec, snapshot.spot), demo_policy, demo_policy.challenge, snapshot.epoch, spec.spec_hash, 7, identity=TRADER)
     wit = demo_circuit.witness(w.inputs)
     demo_circuit.check_constraints(wit)
     assert [demo_circuit.get(wit, f"main.{n}") for n in params.public_signal_names()] == list(w.public.values())

@@ -10,9 +10,10 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-def assert_named_error(result, *words):
-    """Exit code 2, one ``error: ...`` line, no traceback, and every word in the output."""
-    assert result.exit_code == 2, result.output
+def assert_named_error(result, *words, code: int = 2):
+    """Exit code ``code`` (2: bad input; 1: a book that does not meet the policy), one ``error: ...``
+    line, no traceback, and every word in the output."""
+    assert result.exit_code == code, result.output
     assert result.output.startswith("error: ") or "\nerror: " in result.output, result.output
     assert "Traceback" not in result.output
     for w in words:

@@ -16,6 +16,9 @@ import pytest
 from prover.attestation import attest, load_statement, read_key
 from tests.conftest import POLICY, PORTFOLIO, SNAPSHOT, STATEMENTS, VENUE_KEYS
 from tests.cli.runner import assert_named_error, run
+from tests.conftest import IDENTITY, demo_trader
+
+TRADER = demo_trader()
 
 AT = "2026-08-22T15:35:00Z"
 ASSETS = ("USDC", "USDT", "BTC", "ETH")
@@ -32,7 +35,7 @@ def write_book(tmp_path, **over):
 
 def prove_args(out, market=SNAPSHOT, statements=STATEMENTS, at=AT, challenge=None):
     challenge = challenge or json.loads(POLICY.read_text())["challenge"]
-    args = ["prove", "--market", market, *statement_args(statements), "--policy", POLICY, "--challenge", challenge, "--out", out]
+    args = ["prove", "--market", market, *statement_args(statements), "--policy", POLICY, "--challenge", challenge, "--out", out, "--identity", IDENTITY]
     return args + (["--at", at] if at else [])
 
 
@@ -121,7 +124,7 @@ def test_risk_refuses_a_tampered_statement(tmp_path):
 
 def test_risk_unknown_instrument_in_a_statement_is_a_named_error(tmp_path):
     key = read_key(VENUE_KEYS["okx"])
-    st = attest(key, "okx", "demo-desk-1", 1787412600, [("BTC-25SEP26-81234-C", "1")], {}, 4, ASSETS)
+    st = attest(key, "okx", "demo-desk-1", TRADER.commitment, 1787412600, [("BTC-25SEP26-81234-C", "1")], {}, 4, ASSETS)
     path = write_statement(tmp_path / "okx_unlisted.json", st)
     assert_named_error(run("risk", "--market", SNAPSHOT, "--statement", path), "unknown instrument", "BTC-20260925-81234-C")
 
@@ -164,7 +167,7 @@ def test_prove_refuses_an_insolvent_book_and_writes_nothing(tmp_path, demo_keys)
     poor = resigned(tmp_path / "deribit_poor.json", "deribit", collateral_e8={a: 0 for a in ASSETS})
     out = tmp_path / "bundle.json"
     r = run(*prove_args(out, statements=replacing(0, poor)))
-    assert_named_error(r, "does not meet the policy", "solvency")
+    assert_named_error(r, "does not meet the policy", "solvency", code=1)
     assert list(tmp_path.iterdir()) == [poor]
 
 
@@ -176,7 +179,7 @@ def test_prove_refuses_a_stale_snapshot_and_writes_nothing(tmp_path, demo_keys):
 
 def test_prove_refuses_a_challenge_the_policy_did_not_issue(tmp_path, demo_keys):
     out = tmp_path / "bundle.json"
-    assert_named_error(run(*prove_args(out, challenge="0x1234")), "challenge")
+    assert_named_error(run(*prove_args(out, challenge="0x1234")), "challenge", code=1)
     assert not out.exists()
 
 
@@ -195,7 +198,7 @@ def test_prove_refuses_a_malformed_snapshot_and_writes_nothing(tmp_path):
 def test_prove_refuses_a_statement_with_more_positions_than_the_circuit_holds(tmp_path, demo_keys):
     """A venue signs 5 positions in a capacity-5 statement; the circuit takes 4 per statement."""
     names = ["BTC-25SEP26-80000-C", "BTC-25SEP26-70000-P", "BTC-25DEC26-90000-C", "ETH-25SEP26-2600-C", "ETH-25DEC26-2000-P"]
-    st = attest(read_key(VENUE_KEYS["deribit"]), "deribit", "demo-desk-1", 1787412600, [(n, "1") for n in names], {"USDC": "100000"}, 5, ASSETS)
+    st = attest(read_key(VENUE_KEYS["deribit"]), "deribit", "demo-desk-1", TRADER.commitment, 1787412600, [(n, "1") for n in names], {"USDC": "100000"}, 5, ASSETS)
     assert st.signature_valid()
     wide = write_statement(tmp_path / "deribit_wide.json", st)
     out = tmp_path / "bundle.json"
@@ -221,7 +224,7 @@ def test_prove_refuses_a_venue_the_policy_does_not_accept(tmp_path, demo_keys):
     path = write_statement(tmp_path / "bybit_unlisted.json", st)
     out = tmp_path / "bundle.json"
     r = run(*prove_args(out, statements=replacing(2, path)))
-    assert_named_error(r, "bybit_unlisted.json", "not in the policy's accepted venues", "no proof written")
+    assert_named_error(r, "bybit_unlisted.json", "not in the policy's accepted venues", "no proof written", code=1)
     assert list(tmp_path.iterdir()) == [path]
 
 
@@ -236,7 +239,7 @@ def test_prove_refuses_statements_older_than_the_policy_accepts(tmp_path, demo_k
     """All three re-signed one epoch 2 h earlier (policy: max_attestation_age_s 3600)."""
     old = [resigned(tmp_path / f"{v}_old.json", v, epoch=1787412600 - 7200) for v in ("deribit", "okx", "bybit")]
     out = tmp_path / "bundle.json"
-    assert_named_error(run(*prove_args(out, statements=old)), "1787405400", "3600")
+    assert_named_error(run(*prove_args(out, statements=old)), "1787405400", "3600", code=1)
     assert not out.exists()
 
 
@@ -279,7 +282,7 @@ def test_prove_refuses_a_tampered_statement_and_writes_nothing(tmp_path, demo_ke
     [
         (lambda o: o["positions"][0].__setitem__("quantity_e8", str(2**44)), ["quantity of BTC-20260925-80000-C out of range"]),
         (lambda o: o.pop("signature"), ["malformed statement"]),
-        (lambda o: o.__setitem__("format", "zkmargin-portfolio/1"), ["not a zkmargin-statement/1 file"]),
+        (lambda o: o.__setitem__("format", "zkmargin-portfolio/1"), ["not a zkmargin-statement/2 file"]),
     ],
     ids=["absurd quantity", "no signature", "not a statement"],
 )
@@ -294,7 +297,7 @@ def test_prove_refuses_a_malformed_statement_naming_it(tmp_path, edit, words):
 
 
 def test_prove_refuses_an_instrument_not_in_the_snapshot(tmp_path, demo_keys):
-    st = attest(read_key(VENUE_KEYS["bybit"]), "bybit", "demo-desk-1", 1787412600, [("BTC-25SEP26-81234-C", "1")], {"ETH": "25"}, 4, ASSETS)
+    st = attest(read_key(VENUE_KEYS["bybit"]), "bybit", "demo-desk-1", TRADER.commitment, 1787412600, [("BTC-25SEP26-81234-C", "1")], {"ETH": "25"}, 4, ASSETS)
     path = write_statement(tmp_path / "bybit_unlisted.json", st)
     out = tmp_path / "bundle.json"
     assert_named_error(run(*prove_args(out, statements=replacing(2, path))), "unknown instrument", "BTC-20260925-81234-C")

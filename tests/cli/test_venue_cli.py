@@ -13,6 +13,7 @@ import stat
 import pytest
 
 from prover.attestation import load_statement, read_key
+from tests.conftest import demo_trader
 from tests.conftest import REPO, STATEMENTS, VENUE_KEYS
 from tests.cli.runner import assert_named_error, run
 
@@ -22,7 +23,7 @@ EPOCH = 1787412600  # 2026-08-22T15:30:00Z
 
 
 def attest_args(out, positions=FIX / "deribit_positions.json", collateral=FIX / "deribit_collateral.json", key=VENUE_KEYS["deribit"], epoch=EPOCH, extra=()):
-    return ["venue", "attest", "--key", key, "--venue", "deribit", "--account", "demo-desk-1", "--epoch", epoch,
+    return ["venue", "attest", "--key", key, "--venue", "deribit", "--account", "demo-desk-1", "--identity", hex(demo_trader().commitment), "--epoch", epoch,
             "--positions", positions, "--collateral", collateral, "--out", out, *extra]
 
 

@@ -38,6 +38,9 @@ from prover.errors import PortfolioError
 from prover.fixed_point import QTY_BITS, to_field
 from prover.poseidon import poseidon_chain
 from tests.conftest import STATEMENTS, VENUE_KEYS
+from tests.conftest import demo_trader
+
+TRADER = demo_trader()
 
 CAPACITY = 4
 ASSETS = ("USDC", "USDT", "BTC", "ETH")
@@ -75,7 +78,7 @@ def test_message_is_the_documented_poseidon_chain(statements):
     """M = PoseidonChain(TAG, account, epoch, n, (id, qty) x capacity with (0, 0) padding, amounts)."""
     st = statements[2]  # bybit: 2 entries, 2 padded
     assert len(st.positions) == 2
-    values = [STATEMENT_TAG, account_field(st.account), st.epoch, 2]
+    values = [STATEMENT_TAG, account_field(st.account), st.identity, st.epoch, 2]
     for e in st.positions:
         values += [e.instrument_id, to_field(e.qty_e8)]
     values += [0, 0, 0, 0]
@@ -156,13 +159,13 @@ def test_collateral_padding_of_absent_assets_is_zero(statements):
 
 def test_positions_are_padded_with_zero_entries_to_capacity(statements):
     st = statements[2]
-    base = [STATEMENT_TAG, account_field(st.account), st.epoch, len(st.positions)]
+    base = [STATEMENT_TAG, account_field(st.account), st.identity, st.epoch, len(st.positions)]
     for e in st.positions:
         base += [e.instrument_id, to_field(e.qty_e8)]
     coll = [st.collateral_e8[a] for a in ASSETS]
     for capacity in (2, 3, 4, 7):
         expected = poseidon_chain(base + [0, 0] * (capacity - 2) + coll)
-        assert statement_message(st.account, st.epoch, st.positions, st.collateral_e8, capacity, ASSETS) == expected
+        assert statement_message(st.account, st.identity, st.epoch, st.positions, st.collateral_e8, capacity, ASSETS) == expected
 
 
 def test_capacity_is_part_of_the_message(statements):
@@ -175,15 +178,15 @@ def test_capacity_is_part_of_the_message(statements):
 
 def test_more_positions_than_capacity_is_refused():
     with pytest.raises(PortfolioError, match="3 positions exceed the statement capacity 2"):
-        statement_message("a", 1, [OTHER, OTHER, OTHER], {}, 2, ASSETS)
+        statement_message("a", TRADER.commitment, 1, [OTHER, OTHER, OTHER], {}, 2, ASSETS)
 
 
 def test_attest_pads_and_signs(keys):
-    st = attest(keys["bybit"], "bybit", "acct", 1787412600, [("ETH-PERPETUAL", "5")], {"USDC": "10.5"}, 4, ASSETS)
+    st = attest(keys["bybit"], "bybit", "acct", TRADER.commitment, 1787412600, [("ETH-PERPETUAL", "5")], {"USDC": "10.5"}, 4, ASSETS)
     assert st.positions == (StatementEntry(st.positions[0].instrument_id, "ETH-PERP", 500000000),)
     assert st.collateral_e8 == {"USDC": 1050000000, "USDT": 0, "BTC": 0, "ETH": 0}
     assert st.signature_valid()
-    assert st.message() == statement_message("acct", 1787412600, st.positions, st.collateral_e8, 4, ASSETS)
+    assert st.message() == statement_message("acct", TRADER.commitment, 1787412600, st.positions, st.collateral_e8, 4, ASSETS)
 
 
 def test_attest_is_deterministic_and_reproduces_the_fixture(statements, keys):
@@ -191,7 +194,7 @@ def test_attest_is_deterministic_and_reproduces_the_fixture(statements, keys):
     d = REPO / "fixtures" / "statements"
     pos = [(p["instrument"], p["quantity"]) for p in json.loads((d / "deribit_positions.json").read_text())]
     coll = json.loads((d / "deribit_collateral.json").read_text())
-    st = attest(keys["deribit"], "deribit", "demo-desk-1", 1787412600, pos, coll, 4, ASSETS)
+    st = attest(keys["deribit"], "deribit", "demo-desk-1", TRADER.commitment, 1787412600, pos, coll, 4, ASSETS)
     assert st.to_json() == statements[0].to_json()
 
 
@@ -214,7 +217,7 @@ def test_attest_is_deterministic_and_reproduces_the_fixture(statements, keys):
 )
 def test_attest_refuses_bad_input(keys, positions, collateral, capacity, words):
     with pytest.raises(PortfolioError) as exc:
-        attest(keys["okx"], "okx", "a", 1, positions, collateral, capacity, ASSETS)
+        attest(keys["okx"], "okx", "a", TRADER.commitment, 1, positions, collateral, capacity, ASSETS)
     for w in words:
         assert w in str(exc.value)
 
@@ -248,7 +251,9 @@ def _bad_twins():
         return lambda o: o["positions"][0].__setitem__(key, value)
 
     return [
-        ("format", setk("format", "zkmargin-statement/2")),
+        ("format", setk("format", "zkmargin-statement/1")),
+        ("no identity", drop("identity")),
+        ("identity not hex", setk("identity", "123")),
         ("no format", drop("format")),
         ("no positions", drop("positions")),
         ("no signature", drop("signature")),
@@ -286,7 +291,7 @@ def test_parse_statement_rejects_a_malformed_file_naming_it(tmp_path, what, edit
 
 @pytest.mark.parametrize("obj", [[], "statement", None, 5])
 def test_parse_statement_rejects_a_non_object(obj):
-    with pytest.raises(PortfolioError, match="stmt.json: not a zkmargin-statement/1 file"):
+    with pytest.raises(PortfolioError, match="stmt.json: not a zkmargin-statement/2 file"):
         parse_statement(obj, "stmt.json")
 
 
@@ -413,7 +418,7 @@ def test_check_statements_refuses_the_wrong_count(statements, n):
 
 
 def test_check_statements_refuses_another_capacity(statements, keys):
-    wide = attest(keys["bybit"], "bybit", "demo-desk-1", 1787412600, [("ETH-PERPETUAL", "5")] * 5, {"USDC": "1"}, 5, ASSETS)
+    wide = attest(keys["bybit"], "bybit", "demo-desk-1", TRADER.commitment, 1787412600, [("ETH-PERPETUAL", "5")] * 5, {"USDC": "1"}, 5, ASSETS)
     assert wide.signature_valid()
     with pytest.raises(PortfolioError, match=r"^bybit5.json: statement capacity/assets \(5, .*differ from the circuit's \(4,"):
         check_statements(statements[:2] + [_named(wide, "bybit5.json")], CAPACITY, ASSETS, 3)
@@ -421,7 +426,7 @@ def test_check_statements_refuses_another_capacity(statements, keys):
 
 def test_check_statements_refuses_other_assets(statements, keys):
     other = ("USDT", "USDC", "BTC", "ETH")
-    st = attest(keys["bybit"], "bybit", "demo-desk-1", 1787412600, [("ETH-PERPETUAL", "5")], {"USDC": "1"}, 4, other)
+    st = attest(keys["bybit"], "bybit", "demo-desk-1", TRADER.commitment, 1787412600, [("ETH-PERPETUAL", "5")], {"USDC": "1"}, 4, other)
     with pytest.raises(PortfolioError, match="^reordered.json: .*USDT, USDC, BTC, ETH"):
         check_statements(statements[:2] + [_named(st, "reordered.json")], CAPACITY, ASSETS, 3)
 
@@ -519,6 +524,6 @@ def test_portfolio_from_statements_nets_to_the_unsigned_demo_book(statements, ta
 
 
 def test_portfolio_from_statements_refuses_an_instrument_not_in_the_snapshot(statements, keys, table):
-    st = attest(keys["okx"], "okx", "demo-desk-1", 1787412600, [("BTC-25SEP26-81234-C", "1")], {}, 4, ASSETS)
+    st = attest(keys["okx"], "okx", "demo-desk-1", TRADER.commitment, 1787412600, [("BTC-25SEP26-81234-C", "1")], {}, 4, ASSETS)
     with pytest.raises(PortfolioError, match="okx: unknown instrument BTC-20260925-81234-C"):
         portfolio_from_statements([statements[0], st], table, 0)

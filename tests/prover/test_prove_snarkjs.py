@@ -20,7 +20,7 @@ def zkey_setup():
     build = snarkjs.compile_circuit(params)
     power = su.ptau_power(build["constraints"], params.n_public)
     assert power == 13
-    rec = su.snarkjs_setup(params, su.dev_ptau(power, progress=lambda m: None), external=False, progress=lambda m: None)
+    rec = su.snarkjs_setup(params, su.dev_ptau(power, progress=lambda m: None), external=False, progress=lambda m: None, force=True)
     assert rec.dev and "NOT FOR PRODUCTION" in rec.label
     return params, rec
 
