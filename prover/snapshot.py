@@ -35,6 +35,9 @@ from prover.instrument import OPTION_TYPE_CODES, UNDERLYING_CODES, InstrumentKey
 
 EXPIRY_HOUR_UTC = 8  #: Deribit options and futures expire at 08:00 UTC
 YEAR = timedelta(days=365.25)  #: ACT/365.25, as the CSV's time_to_maturity
+MAX_IV = 5.0  #: 500 % vol; the real chain's highest is 168 %
+MAX_FORWARD_RATIO = 2.0  #: forward or futures price within [spot / 2, 2 spot]; real: 0.9999 .. 1.04
+MAX_STRIKE_RATIO = 100.0  #: strike within [spot / 100, 100 spot]; real: 0.33 .. 4.2 x spot
 TTM_TOLERANCE_S = 60.0  #: time_to_maturity may differ from expiry_datetime - timestamp by this
 REQUIRED_COLUMNS = (
     "timestamp", "instrument_name", "underlying", "underlying_name", "option_type", "strike",
@@ -140,6 +143,20 @@ def _number(row: dict, column: str, where: str, lower: str = "") -> float:
     return v
 
 
+def _plausible(where: str, iv: float, spot: float, **prices: float) -> None:
+    """Refuse values the evaluator cannot value meaningfully (they would price to 0 or overflow
+    and silently zero a risk record): IV above MAX_IV, a forward or futures price outside
+    [spot / MAX_FORWARD_RATIO, spot x MAX_FORWARD_RATIO], a strike outside [spot / MAX_STRIKE_RATIO,
+    spot x MAX_STRIKE_RATIO]. SnapshotError names the line and the column."""
+    if iv > MAX_IV:
+        raise SnapshotError(f"{where}: implied_volatility = {iv:g} is implausible (above {MAX_IV:g}, i.e. {MAX_IV:.0%})")
+    for column, v in prices.items():
+        ratio = MAX_STRIKE_RATIO if column == "strike" else MAX_FORWARD_RATIO
+        if not spot / ratio <= v <= spot * ratio:
+            label = "underlying (forward)" if column == "forward" else column
+            raise SnapshotError(f"{where}: {label} = {v:g} is implausible against index_price {spot:g} (allowed x{1 / ratio:g} .. x{ratio:g})")
+
+
 def _utc(row: dict, column: str, where: str) -> datetime:
     try:
         ts = datetime.fromisoformat(row[column])
@@ -167,7 +184,8 @@ def _option_row(row: dict, where: str, ts: datetime) -> tuple:
     iv = _number(row, "implied_volatility", where, "positive")
     mark = _number(row, "mark_price", where, "non-negative")
     spot = _number(row, "index_price", where, "positive")
-    _number(row, "futures_price", where, "positive")
+    futures_price = _number(row, "futures_price", where, "positive")
+    _plausible(where, iv, spot, forward=forward, futures_price=futures_price, strike=strike)
     delta, vega = _number(row, "delta", where), _number(row, "vega", where)
     expiry = _utc(row, "expiry_datetime", where)
     if key.kind != "option":

@@ -293,3 +293,48 @@ def test_a_second_statement_of_the_same_account_at_the_same_venue_is_refused(cir
     bad = recommit(rehint(bad))
     assert message_of(bad, 1) == second.message()
     assert failed_at(circuit.expect_witness_failure(bad), SAME_STATEMENT)
+
+
+# --- trader identity (issue 8): statements serve only the trader they were signed for --------------
+
+
+def test_identity_tag_is_the_circuit_constant():
+    from prover.identity import IDENTITY_TAG
+
+    src = (CIRCUITS_DIR / "attest.circom").read_text()
+    m = re.search(r"function IDENTITY_TAG\(\)\s*\{\s*return\s+(\d+);", src)
+    assert m and int(m.group(1)) == IDENTITY_TAG == int.from_bytes(b"zkmargin-identity/1", "big")
+
+
+def test_wrong_identity_secret_is_refused(circuit, valid):
+    # the public identity of the statements, without its secret: the holder of stolen statements
+    err = circuit.expect_witness_failure({**valid, "identity_secret": valid["identity_secret"] + 1})
+    assert "MarginSolvency" in err
+
+
+def test_claiming_another_identity_breaks_every_signature(circuit, valid):
+    from prover.identity import identity_commitment
+
+    thief = 0x7E57
+    err = circuit.expect_witness_failure({**valid, "identity_secret": thief, "trader_identity": identity_commitment(thief)})
+    assert signature_refused(err)
+
+
+def test_statement_signed_for_another_trader_is_refused(circuit, valid):
+    from prover.identity import identity_commitment
+
+    other = dataclasses.replace(hedged()[0], identity=identity_commitment(0xA11CE))
+    theirs = KEY_A.sign(other.message())  # venue A's genuine signature, issued to another trader
+    assert signature_refused(circuit.expect_witness_failure(with_signature(valid, 0, theirs)))
+
+
+def test_forged_identity_secret_fails_r1cs(circuit, witness):
+    forged_fails(circuit, witness, {"main.identity_secret": 12345})
+
+
+def test_build_witness_refuses_another_traders_statements():
+    from prover.identity import TraderIdentity, identity_commitment
+
+    thief = TraderIdentity(0x7E57, identity_commitment(0x7E57))
+    with pytest.raises(PortfolioError, match="issued to trader identity"):
+        build_witness(PARAMS, TABLE, hedged(), SPEC, PRICES, POLICY, POLICY.challenge, EPOCH, 777, SALT, identity=thief)

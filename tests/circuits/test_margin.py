@@ -29,7 +29,7 @@ def test_honest_witness_satisfies_r1cs(circuit, witness):
 
 def test_public_signals_are_in_the_order_the_verifier_names_them(circuit, witness, valid):
     names = PARAMS.public_signal_names()
-    assert circuit.n_public == len(names) == 19
+    assert circuit.n_public == len(names) == 20
     # public inputs are wires 1..n_public in declaration order (no outputs)
     assert [circuit.signal_index(n) for n in names] == list(range(1, len(names) + 1))
     st = hedged()

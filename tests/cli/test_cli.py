@@ -384,3 +384,69 @@ def test_table_publishes_the_root(tmp_path, proved):
     assert r.exit_code == 0, r.output
     root = json.loads(out.read_text())["root"]
     assert root == json.loads(proved[0].read_text())["statement"]["public"]["risk_root"]
+
+
+# --- exit codes and --json objects in every case (issue 8) ----------------------------------------
+
+
+def test_verify_json_exit_codes_accept_reject_bad_input(proved, tmp_path):
+    out, _ = proved
+    ok = run("verify", out, "--policy", POLICY, "--market", SNAPSHOT, "--at", AT, "--json")
+    assert ok.exit_code == 0 and json.loads(ok.output)["schema"] == "zkmargin-verify/1"
+    rejected = run("verify", out, "--policy", POLICY, "--at", AT, "--json")
+    obj = json.loads(rejected.output)
+    assert rejected.exit_code == 1 and obj["accepted"] is False and obj["exit_code"] == 1
+    assert obj["trusted_circuit"]["setup"]["dev"] is True  # what the venue's key directory says, not the bundle
+    bad = tmp_path / "bad.json"
+    b = json.loads(out.read_text())
+    del b["circuit"]["setup"]
+    bad.write_text(json.dumps(b))
+    r = run("verify", bad, "--policy", POLICY, "--market", SNAPSHOT, "--at", AT, "--json")
+    err = json.loads(r.stdout)
+    assert r.exit_code == 2 and err["schema"] == "zkmargin-error/1" and err["error"] == "BundleError" and "missing setup" in err["message"]
+
+
+def test_verify_deeply_nested_bundle_is_a_named_error(tmp_path):
+    bad = tmp_path / "deep.json"
+    bad.write_text("[" * 200_000 + "]" * 200_000)
+    assert_named_error(run("verify", bad, "--policy", POLICY, "--market", SNAPSHOT, "--at", AT), "nested deeper")
+
+
+def test_verify_header_names_the_trusted_setup_not_the_bundles_label(proved, tmp_path):
+    out, _ = proved
+    b = json.loads(out.read_text())
+    b["circuit"]["setup"]["label"] = "PRODUCTION CEREMONY, 40 participants"
+    lying = tmp_path / "lying.json"
+    lying.write_text(json.dumps(b))
+    r = run("verify", lying, "--policy", POLICY, "--market", SNAPSHOT, "--at", AT)
+    assert r.exit_code == 1 and "FAIL  circuit" in r.output
+    assert "PRODUCTION CEREMONY" not in r.output.splitlines()[0] and "NOT FOR PRODUCTION" in r.output.splitlines()[0]
+
+
+def test_refused_book_exits_1_and_prints_json(tmp_path, demo_keys):
+    poor = resigned(tmp_path / "deribit_poor.json", "deribit", collateral_e8={a: 0 for a in ASSETS})
+    out = tmp_path / "bundle.json"
+    r = run(*prove_args(out, statements=replacing(0, poor)), "--json")
+    assert r.exit_code == 1
+    obj = json.loads(r.stdout)
+    assert obj["schema"] == "zkmargin-error/1" and obj["error"] == "PolicyNotMet"
+    assert "solvency" in [c["name"] for c in obj["failed_checks"]]
+    assert not out.exists()
+
+
+def test_prove_out_in_a_missing_directory_is_refused_before_any_work(tmp_path):
+    out = tmp_path / "nope" / "bundle.json"
+    assert_named_error(run(*prove_args(out)), "nope")
+    assert not (tmp_path / "nope").exists()
+
+
+def test_prove_challenge_must_be_0x_hex(tmp_path):
+    assert_named_error(run(*prove_args(tmp_path / "b.json", challenge="123")), "'0x'")
+
+
+def test_prove_with_another_traders_identity_is_refused(tmp_path):
+    other = tmp_path / "thief.identity.json"
+    assert run("identity", "new", "--out", other).exit_code == 0
+    args = prove_args(tmp_path / "b.json")
+    args[args.index("--identity") + 1] = other
+    assert_named_error(run(*args), "issued to trader identity")

@@ -128,6 +128,14 @@ BAD_ROWS = [  # (edit, CSV line named, message fragment)
     (set_line(9, timestamp="2026-08-22T15:33:52.683630+00:00"), 9, "differs from line 2"),
     (set_line(4, timestamp="2026-08-22T15:33:51"), 4, "has no time zone"),
     (set_line(4, futures_instrument_name="BTC-25JUN27-1-C"), 4, "is not a BTC dated future"),
+    # implausible values that would price to zero or overflow (issue 8): refused, never a zero record
+    (set_line(5, implied_volatility="1e300"), 5, "implied_volatility = 1e+300 is implausible"),
+    (set_line(5, implied_volatility="6"), 5, "implied_volatility = 6 is implausible"),
+    (set_line(5, implied_volatility="inf"), 5, "implied_volatility 'inf' is not finite"),
+    (set_line(6, underlying="1e80"), 6, "underlying (forward) = 1e+80 is implausible"),
+    (set_line(6, futures_price="1e80"), 6, "futures_price = 1e+80 is implausible"),
+    (set_line(7, strike="inf"), 7, "strike 'inf' is not finite"),
+    (set_line(7, index_price="nan"), 7, "index_price 'nan' is not finite"),
     (lambda rows: rows.append(dict(rows[3])), 1972, "duplicate instrument BTC-28AUG26-94000-C (first on line 4)"),
     (lambda rows: [r.pop("implied_volatility") for r in rows[1:]], 1, "missing required column(s) implied_volatility"),
 ]
