@@ -197,7 +197,7 @@ def read_key(path) -> PrivateKey:
     """Read a venue private key file; PortfolioError if unreadable or inconsistent."""
     path = Path(path)
     try:
-        obj = json.loads(path.read_text())
+        obj = read_json_file(path, PortfolioError, "venue key", max_bytes=64 * 2**10)
         key = PrivateKey(bytes.fromhex(obj["secret"]))
         listed = PublicKey.from_json(obj["public_key"])
     except FileNotFoundError:

@@ -9,13 +9,11 @@ own configuration: the circuit section is the trusted description of the prover'
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from prover.errors import BundleError, read_json_file
-from verifier.bundle_format import FORMAT, check_structure
+from verifier.bundle_format import FORMAT, MAX_BYTES, check_structure
 from verifier.statement import named_signals, statement
 
 
@@ -57,7 +55,7 @@ def read_bundle(path) -> dict:
     """Load a bundle (bounded size and depth); BundleError if unreadable, not JSON, or not of the
     format's shape (verifier/bundle_format.check_structure)."""
     path = Path(path)
-    obj = read_json_file(path, BundleError, "bundle")
+    obj = read_json_file(path, BundleError, "bundle", max_bytes=MAX_BYTES)
     try:
         return check_structure(obj)
     except BundleError as exc:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from prover.circuit import DEFAULT_CIRCUIT, REPO, circuit_params
 from prover.errors import ZkMarginError
+from verifier.cli import parse_time
 
 DEFAULT_SPEC = REPO / "fixtures" / "spec" / "deribit_pm_v1.json"
 
@@ -54,15 +54,7 @@ class ZkMarginGroup(click.Group):
             raise
 
 
-def parse_at(value: str | None) -> datetime | None:
-    """ISO-8601 time (naive = UTC) for --at; None means now."""
-    if not value:
-        return None
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO-8601 time") from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+parse_at = parse_time  #: --at: ISO-8601 time (naive = UTC); None means now (verifier/cli.py)
 
 
 def progress(msg: str) -> None:

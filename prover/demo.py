@@ -50,11 +50,11 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
     build = snarkjs.compile_circuit(params)
     timings["compile_s"] = time.perf_counter() - t
     try:
-        setup = su.load_setup(params)
+        su.load_setup(params)
     except Exception:
         progress("no keys yet: DEV single-party setup (groth16py) - NOT FOR PRODUCTION")
         t = time.perf_counter()
-        setup = su.dev_setup(params, force=True)
+        su.dev_setup(params, force=True)
         timings["setup_s"] = time.perf_counter() - t
     policy = load_policy(DEMO_POLICY)
     t = time.perf_counter()

@@ -128,10 +128,16 @@ def load_spec(path) -> ScenarioSpec:
     path = Path(path)
     try:
         raw = path.read_bytes()
+        if len(raw) > 2**20:
+            raise SpecError(f"spec {path.name} is larger than 1 MiB")
+        from prover.errors import json_depth
+
+        if json_depth(raw) > 64:
+            raise SpecError(f"spec {path.name} is nested deeper than 64 levels")
         obj = json.loads(raw, object_pairs_hook=_no_duplicate_keys)
     except OSError as exc:
         raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise SpecError(f"spec {path.name} is not valid JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise SpecError(f"spec {path.name}: top level must be a JSON object")

@@ -28,6 +28,7 @@ MAX_DEPTH = 8  #: the format's own depth is 4 (proof.pi_b); statement.public 3
 MAX_NODES = 20_000
 MAX_STR = 512
 MAX_SIGNALS = 512
+MAX_BYTES = 256 * 2**10  #: a bundle is about 5 KB; 256 KiB bounds parsing cost and memory
 
 SECTIONS = ("format", "statement", "public_signals", "proof", "circuit", "market")
 PROOF_KEYS = ("pi_a", "pi_b", "pi_c", "protocol", "curve")
@@ -58,7 +59,10 @@ def _bounded(obj) -> None:
         elif isinstance(v, str):
             if len(v) > 8 * MAX_STR:
                 raise BundleError(f"bundle has a string of {len(v):,} characters")
-        elif v is not None and not isinstance(v, (bool, int)):
+        elif isinstance(v, int) and not isinstance(v, bool):
+            if not -(2**256) < v < 2**256:
+                raise BundleError("bundle holds an integer beyond 256 bits")
+        elif v is not None and not isinstance(v, bool):
             raise BundleError(f"bundle holds a {type(v).__name__} (only JSON strings, integers, booleans, lists and objects)")
 
 

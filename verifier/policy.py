@@ -201,7 +201,7 @@ def parse_policy(obj: dict, base: Path | None = None, underlyings=("BTC", "ETH")
 def load_policy(path, underlyings=("BTC", "ETH")) -> Policy:
     """Read a policy file; PolicyError if missing, not JSON, or invalid."""
     path = Path(path)
-    obj = read_json_file(path, PolicyError, "policy file")
+    obj = read_json_file(path, PolicyError, "policy file", max_bytes=2**20)
     return parse_policy(obj, path.parent, underlyings, path.name)
 
 

@@ -41,7 +41,12 @@ def _iso(epoch: int) -> str:
 
 def _dec(v: int, scale: int) -> str:
     f = Fraction(v, scale)
-    return str(f.numerator) if f.denominator == 1 else f"{float(f):.6f}".rstrip("0")
+    if f.denominator == 1:
+        return str(f.numerator)
+    if abs(v) < 2**53:  # exact in a float: the format every bundle so far was written with
+        return f"{float(f):.6f}".rstrip("0")
+    q, r = divmod(abs(v), scale)  # a tampered or huge value: exact, never an OverflowError
+    return ("-" if v < 0 else "") + f"{q}.{r * 10**6 // scale:06d}".rstrip("0")
 
 
 def describe(named: dict[str, int], underlyings, assets) -> dict:

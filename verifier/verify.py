@@ -55,6 +55,10 @@ DEFAULT_TOLERANCE_E6 = 2  #: 2 micro-USD per coin: float noise across platforms,
 
 
 def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolerance_e6: int) -> None:
+    shape_ok = isinstance(published, dict) and published.get("depth") == own.depth and isinstance(published.get("records"), list) and len(published["records"]) == len(own)
+    if not shape_ok:  # before any hashing: a published depth drives the cost of rebuilding its tree
+        d.add("risk_root", False, f"published risk table is not of the venue's shape (depth {own.depth}, {len(own)} records)")
+        return
     try:
         table = RiskTable.from_json(published)
     except ZkMarginError as exc:
@@ -79,7 +83,7 @@ def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolera
     d.add("risk_root", True, f"published table of {len(table)} records matches root and the venue's evaluation within {tolerance_e6} micro-USD")
 
 
-def _usage(bundle, policy, trusted, spec, snapshot, at) -> list[TrustedCircuit]:
+def _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6) -> list[TrustedCircuit]:
     """Refuse caller mistakes (VerifierUsageError) before looking at the bundle."""
     from prover.snapshot import MarketSnapshot
     from prover.spec import ScenarioSpec
@@ -98,6 +102,10 @@ def _usage(bundle, policy, trusted, spec, snapshot, at) -> list[TrustedCircuit]:
         raise VerifierUsageError("at must be a timezone-aware datetime (e.g. datetime.now(timezone.utc)); a naive time is ambiguous")
     if not isinstance(bundle, dict):
         raise BundleError(f"a bundle is a JSON object, not a {type(bundle).__name__}")
+    if applicant is not None and (type(applicant) is not int or applicant <= 0):
+        raise VerifierUsageError("applicant must be the identity commitment as an int (verifier.policy.parse_identity)")
+    if type(tolerance_e6) is not int or not 0 <= tolerance_e6 <= 10**6:
+        raise VerifierUsageError("tolerance_e6 must be an int in 0..1e6 (micro-USD per coin)")
     return circuits
 
 
@@ -123,7 +131,7 @@ def verify_bundle(bundle: dict, policy, trusted, *, spec=None, snapshot=None, ri
     hostile value inside a well-formed bundle is a failed check. Cost is bounded whatever the bundle
     holds: every shape comes from ``trusted``.
     """
-    circuits = _usage(bundle, policy, trusted, spec, snapshot, at)
+    circuits = _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6)
     check_structure(bundle)
     return _verify(bundle, policy, circuits, spec=spec, snapshot=snapshot, risk_table=risk_table, at=at or datetime.now(timezone.utc),
                    applicant=policy.applicant_identity if applicant is None else applicant, tolerance_e6=tolerance_e6)

@@ -140,6 +140,7 @@ def test_a_custom_previous_handler_gets_the_signal_after_the_cleanup():
     out = child.communicate(timeout=30)[0]
     assert child.returncode == 0, out
     assert out.splitlines() == ["previous handler", "terminated, dir exists: False"]
+    assert not d.exists()
 
 
 def test_sigkill_leaves_a_dir_that_the_next_sweep_removes():

@@ -178,3 +178,13 @@ def test_haircut_prices(tmp_path):
         haircut_prices_e6(load_spec(SPEC), {"BTC": 77062.83})
     with pytest.raises(RangeError, match="haircut price of BTC"):
         haircut_prices_e6(load_spec(SPEC), {"BTC": 5e6, "ETH": 1.0})
+
+
+def test_deeply_nested_spec_is_a_named_error(tmp_path):
+    from prover.errors import SpecError
+    from prover.spec import load_spec
+
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SpecError, match="nested deeper"):
+        load_spec(p)

@@ -239,3 +239,48 @@ def test_fuzzed_bundle_is_rejected_or_is_the_original(base, data):
         return
     if d.accepted:
         assert json.dumps(mutant, sort_keys=True) == json.dumps(original, sort_keys=True), (path, op)
+
+
+# --- review findings: hostile values are failed checks or named errors, at bounded cost ------------
+
+
+@pytest.mark.parametrize("index", [7, 8, 12])
+def test_huge_policy_signal_is_a_failed_check_not_a_crash(base, index):
+    b = copy.deepcopy(base[0])
+    b["public_signals"][index] = "1" * 400
+    d = decide(base, bundle=b)
+    assert not d.accepted and not d.check("groth16.public_signals").passed
+
+
+def test_published_table_of_another_depth_is_refused_before_hashing(base):
+    import time
+
+    from prover.risk_table import cached_risk_table
+
+    own = cached_risk_table(base[3]["snapshot"], base[3]["spec"], base[2].params.depth).to_json()
+    for depth in (8, 40):
+        t = time.perf_counter()
+        d = decide(base, risk_table={**own, "depth": depth})
+        assert not d.check("risk_root").passed and "shape" in d.check("risk_root").reason
+        assert time.perf_counter() - t < 5
+
+
+def test_oversized_bundle_file_is_refused_cheaply(tmp_path):
+    from prover.bundle import read_bundle
+
+    p = tmp_path / "big.json"
+    p.write_text("[" + ",".join(["{}"] * 200_000) + "]")
+    with pytest.raises(BundleError, match="larger than"):
+        read_bundle(p)
+
+
+def test_huge_integer_anywhere_is_a_bundle_error(base):
+    b = copy.deepcopy(base[0])
+    b["statement"]["public"]["snapshot_epoch"] = 2**300
+    with pytest.raises(BundleError, match="256 bits"):
+        decide(base, bundle=b)
+
+
+def test_applicant_as_a_string_is_a_usage_error(base):
+    with pytest.raises(VerifierUsageError, match="applicant"):
+        decide(base, applicant="0x240e")
