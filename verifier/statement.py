@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from fractions import Fraction
 
 CLAIM = (
-    "Across all positions of the venue statements signed by venue_keys for attestation_epoch (committed "
+    "Across all positions of the venue statements signed by venue_keys for attestation_epoch to the trader "
+    "identity trader_identity, whose secret the prover knows (committed "
     "by portfolio_commitment), under the scenario spec with hash spec_hash "
     "evaluated on the snapshot at snapshot_epoch (risk table risk_root): multiplier_k x (sum over "
     "underlyings of the worst-case loss + add-on) <= haircut collateral + mark value of the positions, "
@@ -59,6 +60,7 @@ def describe(named: dict[str, int], underlyings, assets) -> dict:
         "attestation_epoch": named["attestation_epoch"],
         "attestation_time": _iso(named["attestation_epoch"]),
         "challenge": hex(named["challenge"]),
+        "trader_identity": hex(named["trader_identity"]),
         "portfolio_commitment": hex(named["portfolio_commitment"]),
         "multiplier_k": _dec(named["multiplier_k_e6"], 10**6),
         "delta_limit_usd": {u: _dec(named[f"delta_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
