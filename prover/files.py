@@ -31,7 +31,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from prover.errors import ZkMarginError
+from public.errors import ZkMarginError
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_UMASK = 0o077  #: files made inside a private_tempdir: 0600 (0700 for directories)

@@ -22,15 +22,15 @@ IDENTITY = REPO / "fixtures" / "traders" / "demo_trader.identity.json"  #: the d
 
 def demo_trader():
     """The demo trader's TraderIdentity: the policy's applicant and the statements' identity."""
-    from prover.identity import load_identity
+    from prover.trader.identity import load_identity
 
     return load_identity(IDENTITY)
 
 
 @pytest.fixture(scope="session")
 def market():
-    from prover.snapshot import load_snapshot
-    from prover.spec import load_spec
+    from public.methodology.snapshot import load_snapshot
+    from public.methodology.spec import load_spec
 
     return load_snapshot(SNAPSHOT), load_spec(SPEC)
 
@@ -45,10 +45,10 @@ def demo_policy():
 @pytest.fixture(scope="session")
 def demo_keys():
     """The demo circuit compiled and set up (dev, groth16py) once per session unless current keys exist."""
-    from prover import setup as su
-    from prover import snarkjs
-    from prover.circuit import circuit_params
-    from prover.errors import ToolchainError
+    from prover.toolchain import setup as su
+    from prover.toolchain import snarkjs
+    from public.circuit import circuit_params
+    from public.errors import ToolchainError
 
     params = circuit_params()
     snarkjs.compile_circuit(params)
@@ -62,8 +62,8 @@ def demo_keys():
 @pytest.fixture(scope="session")
 def demo_proof(tmp_path_factory, market, demo_policy, demo_keys):
     """(outcome, bundle path, at) of the attested demo book proved against the demo policy."""
-    from prover.attestation import load_statement
-    from prover.pipeline import prove_bundle
+    from prover.proving.pipeline import prove_bundle
+    from prover.venue.attestation import load_statement
 
     snapshot, spec = market
     params, _ = demo_keys
@@ -76,7 +76,7 @@ def demo_proof(tmp_path_factory, market, demo_policy, demo_keys):
 
 @pytest.fixture(scope="session")
 def demo_statements():
-    from prover.attestation import load_statement
+    from prover.venue.attestation import load_statement
 
     return [load_statement(p) for p in STATEMENTS]
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import hashlib
 from types import SimpleNamespace
 
-from prover.attestation import attest
-from prover.circuit import write_variant
-from prover.eddsa import PrivateKey
-from prover.instrument import parse_instrument_name
-from prover.risk_table import RiskRecord, RiskTable
-from prover.witness import build_witness
-from verifier.policy import parse_policy
+from prover.proving.witness import build_witness
+from prover.toolchain.variants import write_variant
+from prover.venue.attestation import attest
+from public.crypto.eddsa import PrivateKey
+from public.methodology.instrument import parse_instrument_name
+from public.methodology.risk_table import RiskRecord, RiskTable
 from tests.conftest import demo_trader
+from verifier.policy import parse_policy
 
 TRADER = demo_trader()
 

@@ -28,7 +28,7 @@ from py_ecc.fields import optimized_bn128_FQ12 as FQ12
 from py_ecc.optimized_bn128 import add, curve_order, double, eq, field_modulus, is_inf, multiply, neg, pairing
 from py_ecc.optimized_bn128.optimized_pairing import ate_loop_count, pseudo_binary_encoding
 
-from prover.fixed_point import FIELD_P
+from public.fixed_point import FIELD_P
 
 if TYPE_CHECKING:  # annotations only: groth16 imports this module
     from verifier.groth16 import VerificationKey

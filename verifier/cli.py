@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 
 import click
 
-from prover.errors import BundleError, read_json_file
+from public.errors import BundleError
+from public.json_input import read_json_file
 
 SCHEMA = "zkmargin-verify/1"
 TABLE_MAX_BYTES = 64 * 2**20  #: a published risk table of a few thousand records is a few MB
@@ -33,8 +34,8 @@ def parse_time(value: str | None) -> datetime | None:
 def load_venue_inputs(policy_path, keys, spec_path, market, risk_table):
     """The venue's own configuration: policy, trusted circuits (the policy's, or --keys DIR),
     spec, snapshot, published table. Raises PolicyError/ConfigError/SpecError/SnapshotError."""
-    from prover.snapshot import load_snapshot
-    from prover.spec import load_spec
+    from public.methodology.snapshot import load_snapshot
+    from public.methodology.spec import load_spec
     from verifier.policy import load_policy
     from verifier.trusted import load_trusted_circuit, policy_circuits
 
@@ -61,9 +62,9 @@ def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, 
     """Check a proof bundle against the venue's policy; print a decision with reasons."""
     import time
 
-    from prover.bundle import read_bundle
-    from prover.report import render_decision
+    from public.bundle_format import read_bundle
     from verifier.policy import parse_identity
+    from verifier.report import render_decision
     from verifier.verify import verify_bundle
 
     when = parse_time(at)

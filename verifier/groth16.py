@@ -49,7 +49,7 @@ from py_ecc.fields import optimized_bn128_FQ2 as FQ2
 from py_ecc.fields import optimized_bn128_FQ12 as FQ12
 from py_ecc.optimized_bn128 import b, b2, is_on_curve, neg
 
-from prover.errors import BundleError
+from public.errors import BundleError
 from verifier.bn254 import Q, R, final_exponentiate, g2_in_subgroup, miller_lines, miller_product, vk_x
 from verifier.decision import Check
 

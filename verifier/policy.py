@@ -15,11 +15,11 @@ File format (JSON, ``zkmargin-policy/1``; paths relative to the policy file)::
 k >= 1 at 1e-6 precision; limits in USD (delta: USD of underlying; vega: USD per vol point) at
 1e-6; the challenge is the nonce the venue issued ('0x' and 1..62 hex digits, < 2^248); ages are
 JSON integers of seconds, 1 s .. 1 year. ``accepted_venues`` are the venue keys (BabyJubJub,
-prover/eddsa.py) whose account statements this venue trusts; a bundle relying on any other key is
+public/crypto/eddsa.py) whose account statements this venue trusts; a bundle relying on any other key is
 rejected. ``circuits`` are the key directories of the circuits the venue accepts, each optionally
 pinned by its verification key's canonical sha256 (verifier/trusted.py reads shape and provenance
 from there). ``applicant_identity`` is the trader identity commitment of the applicant being
-onboarded (prover/identity.py; ``zkmargin verify --applicant`` overrides it). ``allow_dev_setup``
+onboarded (prover/trader/identity.py; ``zkmargin verify --applicant`` overrides it). ``allow_dev_setup``
 (a JSON boolean) lets a venue accept proofs under a dev key (one without a multi-party ceremony,
 verifier/trusted.py): for demos and tests only. Unknown fields are refused.
 """
@@ -30,8 +30,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover.errors import PolicyError, RangeError, read_json_file
-from prover.fixed_point import CHALLENGE_BITS, K_BITS, K_SCALE, LIMIT_BITS, USD_SCALE, decimal_to_fixed
+from public.errors import PolicyError, RangeError
+from public.fixed_point import CHALLENGE_BITS, K_BITS, K_SCALE, LIMIT_BITS, USD_SCALE, decimal_to_fixed
+from public.json_input import read_json_file
 
 FORMAT = "zkmargin-policy/1"
 FIELDS = {
@@ -108,7 +109,7 @@ def _circuits(raw, base: Path, source) -> tuple[CircuitEntry, ...]:
 
 def _accepted_venues(raw, source) -> dict[tuple[int, int], str]:
     """[{"venue", "public_key": {"x", "y"}}] -> {(x, y): venue}; PolicyError on a malformed or invalid key."""
-    from prover.eddsa import PublicKey
+    from public.crypto.eddsa import PublicKey
 
     out = {}
     if not isinstance(raw, list):
@@ -207,8 +208,8 @@ def load_policy(path, underlyings=("BTC", "ETH")) -> Policy:
 
 def parse_identity(text) -> int:
     """A trader identity commitment ('0x' hex, a non-zero field element) -> int; PolicyError otherwise."""
-    from prover.errors import PortfolioError
-    from prover.identity import parse_commitment
+    from public.crypto.identity import parse_commitment
+    from public.errors import PortfolioError
 
     try:
         return parse_commitment(text)

@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover.circuit import CircuitParams, canonical_sha256, file_sha256
-from prover.errors import BundleError, PolicyError, read_json_file
+from public.circuit import CircuitParams, canonical_sha256, file_sha256
+from public.errors import BundleError, PolicyError
+from public.json_input import read_json_file
 from verifier.groth16 import VerificationKey, load_verification_key
 
 SHAPE_FIELDS = ("n_venues", "n_pos", "n_scen", "n_und", "n_assets", "depth")

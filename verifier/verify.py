@@ -36,13 +36,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from prover.errors import BundleError, RangeError, ZkMarginError
-from prover.risk_table import RiskTable, cached_risk_table
-from prover.spec import haircut_prices_e6
-from verifier.bundle_format import check_structure
+from public.bundle_format import check_structure
+from public.errors import BundleError, RangeError, ZkMarginError
+from public.methodology.risk_table import RiskTable, cached_risk_table
+from public.methodology.spec import haircut_prices_e6
+from public.statement import CLAIM, describe, named_signals, utc_time, venue_keys
 from verifier.decision import Decision
 from verifier.groth16 import groth16_checks
-from verifier.statement import CLAIM, describe, named_signals, utc_time, venue_keys
 from verifier.trusted import TrustedCircuit
 
 
@@ -85,8 +85,8 @@ def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolera
 
 def _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6) -> list[TrustedCircuit]:
     """Refuse caller mistakes (VerifierUsageError) before looking at the bundle."""
-    from prover.snapshot import MarketSnapshot
-    from prover.spec import ScenarioSpec
+    from public.methodology.snapshot import MarketSnapshot
+    from public.methodology.spec import ScenarioSpec
     from verifier.policy import Policy
 
     if not isinstance(policy, Policy):
@@ -95,9 +95,9 @@ def _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6)
     if not circuits or not all(isinstance(c, TrustedCircuit) for c in circuits):
         raise VerifierUsageError("trusted must be a verifier.trusted.TrustedCircuit or a non-empty list of them (load_trusted_circuit / policy_circuits), not a raw key")
     if spec is not None and not isinstance(spec, ScenarioSpec):
-        raise VerifierUsageError(f"spec must be a ScenarioSpec (prover.spec.load_spec), not {type(spec).__name__}")
+        raise VerifierUsageError(f"spec must be a ScenarioSpec (public.methodology.spec.load_spec), not {type(spec).__name__}")
     if snapshot is not None and not isinstance(snapshot, MarketSnapshot):
-        raise VerifierUsageError(f"snapshot must be a MarketSnapshot (prover.snapshot.load_snapshot), not {type(snapshot).__name__}")
+        raise VerifierUsageError(f"snapshot must be a MarketSnapshot (public.methodology.snapshot.load_snapshot), not {type(snapshot).__name__}")
     if at is not None and (not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None):
         raise VerifierUsageError("at must be a timezone-aware datetime (e.g. datetime.now(timezone.utc)); a naive time is ambiguous")
     if not isinstance(bundle, dict):
@@ -115,11 +115,11 @@ def verify_bundle(bundle: dict, policy, trusted, *, spec=None, snapshot=None, ri
 
     Parameters
     ----------
-    bundle : dict, a parsed ``zkmargin-proof-bundle/2`` (prover.bundle.read_bundle).
+    bundle : dict, a parsed ``zkmargin-proof-bundle/2`` (prover.proving.bundle.read_bundle).
     policy : verifier.policy.Policy, the venue's own.
     trusted : verifier.trusted.TrustedCircuit, or a list of them: the circuits the venue accepts
         (verifier.trusted.policy_circuits(policy)); the bundle's key is looked up among them.
-    spec : the venue's ScenarioSpec (prover.spec.load_spec); required for spec_hash and prices.
+    spec : the venue's ScenarioSpec (public.methodology.spec.load_spec); required for spec_hash and prices.
     snapshot : the public MarketSnapshot the proof claims; without it the market checks fail.
     risk_table : optional published risk table (RiskTable.to_json form) to compare record by record.
     at : timezone-aware time of the freshness checks (default now, UTC).
@@ -127,7 +127,7 @@ def verify_bundle(bundle: dict, policy, trusted, *, spec=None, snapshot=None, ri
     tolerance_e6 : per-value tolerance against a published risk table, micro-USD per coin.
 
     Raises VerifierUsageError for a caller mistake (wrong argument types, a naive ``at``) and
-    BundleError for a bundle that is not of the format's shape (verifier/bundle_format.py); every
+    BundleError for a bundle that is not of the format's shape (public/bundle_format.py); every
     hostile value inside a well-formed bundle is a failed check. Cost is bounded whatever the bundle
     holds: every shape comes from ``trusted``.
     """

@@ -3,7 +3,7 @@ MarginSolvency instance of margin_cases.py compiled once, an honest input and it
 
 import pytest
 
-from tests.circuits.harness import compile_template
+from tests.circuits.compiler import compile_template
 from tests.circuits.margin_cases import PARAMS, PUBLIC, hedged, inputs
 
 

@@ -2,8 +2,8 @@
 
 MarginSolvency(2, 2, 5, 2, 4, 2): 2 venue statements x 2 positions (4 slots), 5 scenarios, BTC/ETH,
 4 assets, a depth-2 tree (16 leaves) of six hand-made records with real canonical instrument ids
-(prover/instrument.py), so that prover/attestation.attest can sign statements naming them. Venue
-keys are deterministic test keys (sha256 of a label). Inputs come from prover/witness.py exactly
+(public/methodology/instrument.py), so that prover/attestation.attest can sign statements naming them. Venue
+keys are deterministic test keys (sha256 of a label). Inputs come from prover/proving/witness.py exactly
 as for the real circuit, so the tests exercise the real witness builder; only the sizes are small
 so that each test is fast.
 """
@@ -16,16 +16,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from prover.attestation import STATEMENT_TAG, attest
-from prover.circuit import CIRCUITS_DIR, CircuitParams
-from prover.eddsa import PrivateKey
-from prover.instrument import parse_instrument_name
-from prover.poseidon import poseidon_chain
-from prover.risk_table import RiskRecord, RiskTable
-from prover.witness import build_witness, portfolio_commitment
+from prover.proving.witness import build_witness, portfolio_commitment
+from prover.venue.attestation import STATEMENT_TAG, attest
+from public.circuit import CIRCUITS_DIR, CircuitParams
+from public.crypto.eddsa import PrivateKey
+from public.crypto.poseidon import poseidon_chain
+from public.methodology.instrument import parse_instrument_name
+from public.methodology.risk_table import RiskRecord, RiskTable
 from tests.circuits.harness import ConstraintViolation
-from verifier.policy import parse_policy
 from tests.conftest import demo_trader
+from verifier.policy import parse_policy
 
 TRADER = demo_trader()
 
@@ -113,12 +113,12 @@ def hedged(collateral_a=None):
 
 
 def witness_of(statements, policy=POLICY, salt: int = SALT):
-    """The prover/witness.py Witness (inputs, public, report) of ``statements``."""
+    """The prover/proving/witness.py Witness (inputs, public, report) of ``statements``."""
     return build_witness(PARAMS, TABLE, statements, SPEC, PRICES, policy, policy.challenge, EPOCH, 777, salt, identity=TRADER)
 
 
 def inputs(statements, policy=POLICY, salt: int = SALT) -> dict:
-    """Circuit input dict (signal name -> ints) for ``statements``, as prover/witness.py builds it."""
+    """Circuit input dict (signal name -> ints) for ``statements``, as prover/proving/witness.py builds it."""
     return witness_of(statements, policy, salt).inputs
 
 

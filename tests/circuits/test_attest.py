@@ -2,7 +2,7 @@
 
 Every position and collateral amount the circuit counts must come from a statement that a public
 venue key signed for the public attestation epoch. Each attack below starts from honest inputs
-(prover/witness.py over statements signed with the test keys of tests/circuits/margin_cases.py)
+(prover/proving/witness.py over statements signed with the test keys of tests/circuits/margin_cases.py)
 and changes what an adversary with their own witness generator would change; the witness
 generator must refuse it at the line of the family that owns it (``failed_at``), and where an
 edit of a valid witness is the adversary's move, the R1CS must reject it. A mutated book also gets
@@ -20,12 +20,12 @@ import re
 import pytest
 
 from tests.conftest import demo_trader
-from prover.attestation import STATEMENT_TAG, account_field
-from prover.babyjub import L
-from prover.circuit import CIRCUITS_DIR
-from prover.errors import PortfolioError
-from prover.fixed_point import FIELD_P as P
-from prover.witness import build_witness
+from prover.venue.attestation import STATEMENT_TAG, account_field
+from public.crypto.babyjub import L
+from public.circuit import CIRCUITS_DIR
+from public.errors import PortfolioError
+from public.fixed_point import FIELD_P as P
+from prover.proving.witness import build_witness
 from tests.circuits.margin_cases import (
     BTC_C, BTC_F, EPOCH, ETH_P, KEY_A, KEY_B, KEY_OTHER, PARAMS, POLICY, PRICES, SALT, SPEC, TABLE,
     SIGNATURE_LINE, copy_inputs, failed_at, forged_fails, hedged, iid, inputs, message_of, recommit, rehint, venue_a, venue_b,
@@ -299,7 +299,7 @@ def test_a_second_statement_of_the_same_account_at_the_same_venue_is_refused(cir
 
 
 def test_identity_tag_is_the_circuit_constant():
-    from prover.identity import IDENTITY_TAG
+    from public.crypto.identity import IDENTITY_TAG
 
     src = (CIRCUITS_DIR / "attest.circom").read_text()
     m = re.search(r"function IDENTITY_TAG\(\)\s*\{\s*return\s+(\d+);", src)
@@ -313,7 +313,7 @@ def test_wrong_identity_secret_is_refused(circuit, valid):
 
 
 def test_claiming_another_identity_breaks_every_signature(circuit, valid):
-    from prover.identity import identity_commitment
+    from public.crypto.identity import identity_commitment
 
     thief = 0x7E57
     err = circuit.expect_witness_failure({**valid, "identity_secret": thief, "trader_identity": identity_commitment(thief)})
@@ -321,7 +321,7 @@ def test_claiming_another_identity_breaks_every_signature(circuit, valid):
 
 
 def test_statement_signed_for_another_trader_is_refused(circuit, valid):
-    from prover.identity import identity_commitment
+    from public.crypto.identity import identity_commitment
 
     other = dataclasses.replace(hedged()[0], identity=identity_commitment(0xA11CE))
     theirs = KEY_A.sign(other.message())  # venue A's genuine signature, issued to another trader
@@ -333,7 +333,8 @@ def test_forged_identity_secret_fails_r1cs(circuit, witness):
 
 
 def test_build_witness_refuses_another_traders_statements():
-    from prover.identity import TraderIdentity, identity_commitment
+    from prover.trader.identity import TraderIdentity
+    from public.crypto.identity import identity_commitment
 
     thief = TraderIdentity(0x7E57, identity_commitment(0x7E57))
     with pytest.raises(PortfolioError, match="issued to trader identity"):

@@ -1,20 +1,21 @@
-"""circomlib's EdDSAPoseidonVerifier against prover/eddsa.py: honest, refused and forged witnesses.
+"""circomlib's EdDSAPoseidonVerifier against public/crypto/eddsa.py: honest, refused and forged witnesses.
 
 The template checks ``S * Base8 == R8 + (8h) * A`` with h = Poseidon(R8x, R8y, Ax, Ay, M), S < l
 (``CompConstant``) and 8 * A != identity (``IsZero`` on the x of 8A), each only when ``enabled`` is 1:
 the zkmargin wrapper must fix ``enabled`` to 1 (test_enabled_zero_accepts_any_forgery shows why).
-It does not check that R8 is on the curve; prover/eddsa.py's ``verify`` does.
+It does not check that R8 is on the curve; public/crypto/eddsa.py's ``verify`` does.
 
 Cost (circom 2.2.3, circomlib 2.0.5): 7383 non-linear + 703 linear = 8086 constraints at --O1 (the
-harness default), 4217 at --O2 (prover/snarkjs.py's flag), pinned below.
+harness default), 4217 at --O2 (prover/toolchain/snarkjs.py's flag), pinned below.
 """
 
 import pytest
 
-from prover import babyjub as bj
-from prover.babyjub import L, P
-from prover.eddsa import PrivateKey
-from tests.circuits.harness import ConstraintViolation, compile_template
+from public.crypto import babyjub as bj
+from public.crypto.babyjub import L, P
+from public.crypto.eddsa import PrivateKey
+from tests.circuits.compiler import compile_template
+from tests.circuits.harness import ConstraintViolation
 
 FILE = "node_modules/circomlib/circuits/eddsaposeidon.circom"
 
@@ -72,7 +73,7 @@ def test_witness_generator_refuses_forgery(verifier, what, changes, check):
 
 
 def test_python_verify_agrees_with_the_refusals():
-    from prover.eddsa import PublicKey, Signature
+    from public.crypto.eddsa import PublicKey, Signature
 
     assert not PUB.verify(MSG + 1, SIG)
     assert not PUB.verify(MSG, Signature(SIG.r8x, SIG.r8y, SIG.s + L))

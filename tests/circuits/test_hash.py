@@ -1,12 +1,13 @@
-"""circuits/hash.circom and inclusion.circom against prover/poseidon.py and prover/risk_table.py."""
+"""circuits/hash.circom and inclusion.circom against public/crypto/poseidon.py and public/methodology/risk_table.py."""
 
 import random
 
 import pytest
 
-from prover.poseidon import poseidon_chain
-from prover.risk_table import RiskRecord, RiskTable
-from tests.circuits.harness import ConstraintViolation, compile_template
+from public.crypto.poseidon import poseidon_chain
+from public.methodology.risk_table import RiskRecord, RiskTable
+from tests.circuits.compiler import compile_template
+from tests.circuits.harness import ConstraintViolation
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ violating step 9 is refused at step 9 even when it also carries a stale commitme
 
 import pytest
 
-from prover.fixed_point import FIELD_P as P
-from prover.fixed_point import K_SCALE, QTY_BITS
+from public.fixed_point import FIELD_P as P
+from public.fixed_point import K_SCALE, QTY_BITS
 from tests.circuits.margin_cases import (
     BTC_C, BTC_F, ETH_P, ETH_PERP, PARAMS, TABLE, copy_inputs, failed_at, forged_fails, hedged, inputs, recommit, report,
     venue_a, venue_b,

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from prover.circuit import CIRCUITS_DIR
+from public.circuit import CIRCUITS_DIR
 
 SOURCES = sorted(CIRCUITS_DIR.rglob("*.circom"))
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.circuits.harness import P, ConstraintViolation, compile_template
+from tests.circuits.compiler import compile_template
+from tests.circuits.harness import ConstraintViolation, P
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ import re
 
 import pytest
 
+from prover.proving.witness import build_witness
+from public.circuit import REPO, circuit_params
+from public.methodology.spec import haircut_prices_e6
+from tests.circuits.compiler import compile_main
 from tests.conftest import demo_trader
-from prover.circuit import REPO, circuit_params
-from prover.spec import haircut_prices_e6
-from prover.witness import build_witness
-from tests.circuits.harness import compile_main
-
 
 TRADER = demo_trader()
 
@@ -44,7 +43,7 @@ def test_doc_names_the_demo_instantiation():
 
 
 def test_real_demo_witness_satisfies_the_real_r1cs(demo_circuit, market, demo_policy, demo_statements):
-    from prover.risk_table import cached_risk_table
+    from public.methodology.risk_table import cached_risk_table
 
     snapshot, spec = market
     params = circuit_params()

@@ -1,11 +1,11 @@
-"""circuits/widths.circom returns exactly prover/fixed_point.py's widths (one source of truth each side)."""
+"""circuits/widths.circom returns exactly public/fixed_point.py's widths (one source of truth each side)."""
 
 import re
 
 import pytest
 
-from prover import fixed_point as fp
-from prover.circuit import CIRCUITS_DIR
+from public import fixed_point as fp
+from public.circuit import CIRCUITS_DIR
 
 SRC = (CIRCUITS_DIR / "widths.circom").read_text()
 

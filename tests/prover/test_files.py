@@ -18,9 +18,9 @@ from types import SimpleNamespace
 import pytest
 
 from prover import files
-from prover.errors import BundleError, ToolchainError
 from prover.files import OutputPathError, atomic_write_json, atomic_write_text, check_out_path, private_tempdir, sweep_stale_tempdirs
-from tests.cli.runner import assert_named_error, run
+from public.errors import BundleError, ToolchainError
+from tests.prover.cli.runner import assert_named_error, run
 from tests.conftest import REPO, SNAPSHOT
 
 TMP_ROOT = Path(tempfile.gettempdir())
@@ -191,8 +191,8 @@ def test_sweep_removes_dead_pids_only_and_only_its_own_prefix(tmp_path):
 
 
 def test_prove_keeps_the_witness_private_and_deletes_it_as_soon_as_used(monkeypatch):
-    from prover import prove as pv
-    from prover import snarkjs
+    from prover.proving import prove as pv
+    from prover.toolchain import snarkjs
 
     stale = TMP_ROOT / f"{pv.TEMP_PREFIX}{_dead_pid()}-left"
     stale.mkdir()
@@ -223,8 +223,8 @@ def test_prove_keeps_the_witness_private_and_deletes_it_as_soon_as_used(monkeypa
 
 
 def test_prove_failing_leaves_no_private_dir(monkeypatch):
-    from prover import prove as pv
-    from prover import snarkjs
+    from prover.proving import prove as pv
+    from prover.toolchain import snarkjs
 
     def calculate_witness(params, inputs, wtns):
         raise ToolchainError("witness generation failed (snarkjs exit 1)")
@@ -357,7 +357,7 @@ def test_atomic_write_json_of_an_unserialisable_object_writes_nothing(tmp_path):
 
 
 def test_staged_write_no_longer_creates_a_missing_parent(tmp_path):
-    from prover.bundle import staged_write
+    from prover.proving.bundle import staged_write
 
     with pytest.raises(OutputPathError, match="does not exist"):
         with staged_write(tmp_path / "new" / "t.json", {}):
@@ -366,7 +366,7 @@ def test_staged_write_no_longer_creates_a_missing_parent(tmp_path):
 
 
 def test_staged_write_renames_on_success_and_deletes_on_exception(tmp_path):
-    from prover.bundle import staged_write
+    from prover.proving.bundle import staged_write
 
     with staged_write(tmp_path / "t.json", {"a": 1}) as tmp:
         assert tmp.parent == tmp_path and json.loads(tmp.read_text()) == {"a": 1}
@@ -381,7 +381,7 @@ def test_sigterm_inside_staged_write_leaves_neither_temp_nor_target(tmp_path):
     target = tmp_path / "bundle.json"
     child = _spawn(f"""
         import time
-        from prover.bundle import staged_write
+        from prover.proving.bundle import staged_write
         with staged_write({str(target)!r}, {{"a": 1}}) as tmp:
             print(tmp, flush=True)
             time.sleep(60)
@@ -398,13 +398,13 @@ def test_sigterm_inside_staged_write_leaves_neither_temp_nor_target(tmp_path):
 
 
 def test_table_refuses_a_missing_directory_before_evaluating(tmp_path, monkeypatch):
-    import prover.risk_table
+    import public.methodology.risk_table
 
     def boom(*a, **k):
         raise AssertionError("evaluated the snapshot before checking --out")
 
-    monkeypatch.setattr(prover.risk_table, "build_risk_table", boom)
-    monkeypatch.setattr("prover.cli.load_market", boom)
+    monkeypatch.setattr(public.methodology.risk_table, "build_risk_table", boom)
+    monkeypatch.setattr("prover.cli.risk.load_market", boom)
     assert_named_error(run("table", "--market", SNAPSHOT, "--out", tmp_path / "missing" / "t.json"), "does not exist", "risk table")
 
 
@@ -414,19 +414,19 @@ SETUP_VARIANT = ("files_setup_1x1", 1, 1, 2, 2, 4, 1)
 @pytest.fixture
 def variant(monkeypatch):
     """A small circuit (about 8k constraints) that ``zkmargin setup --circuit`` resolves, keys removed."""
-    import prover.cli
-    from prover.circuit import write_variant
+    import prover.cli.setup
+    from prover.toolchain.variants import write_variant
 
     params = write_variant(*SETUP_VARIANT)
-    real = prover.cli.circuit_params
-    monkeypatch.setattr(prover.cli, "circuit_params", lambda name: params if name == params.name else real(name))
+    real = prover.cli.setup.circuit_params
+    monkeypatch.setattr(prover.cli.setup, "circuit_params", lambda name: params if name == params.name else real(name))
     files.remove_path(params.keys_dir)
     yield params
     files.remove_path(params.keys_dir)
 
 
 def test_setup_refuses_to_replace_keys_without_force(variant):
-    from prover import setup as su
+    from prover.toolchain import setup as su
 
     variant.keys_dir.mkdir(parents=True)
     (variant.keys_dir / "verification_key.json").write_text(json.dumps({"protocol": "groth16", "old": True}))

@@ -1,4 +1,4 @@
-"""Scalar reference twin of prover/black76.py and prover/risk_array.py: math module, no numpy.
+"""Scalar reference twin of public/methodology/black76.py and public/methodology/risk_array.py: math module, no numpy.
 
 Written from SPEC section 3 and the textbook formulas, without importing the code it checks (as
 py_vollib checks its fast path against ``ref_python/``). It reads the scenario spec JSON itself.

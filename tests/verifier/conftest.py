@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from prover.prove import proof_from_eth_bytes  # the prover's converter, tested here too
+
+from prover.proving.prove import proof_from_eth_bytes  # the prover's converter, tested here too
 
 REPO = Path(__file__).resolve().parents[2]
 TOY = Path("tests/verifier/toy/preimage.circom")  # relative: circom2 (WASI) sees only the repo tree

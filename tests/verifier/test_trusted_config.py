@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prover.errors import BundleError
+from public.errors import BundleError
 from verifier.trusted import ConfigError, load_trusted_circuit
 from verifier.verify import VerifierUsageError, verify_bundle
 
@@ -255,7 +255,7 @@ def test_huge_policy_signal_is_a_failed_check_not_a_crash(base, index):
 def test_published_table_of_another_depth_is_refused_before_hashing(base):
     import time
 
-    from prover.risk_table import cached_risk_table
+    from public.methodology.risk_table import cached_risk_table
 
     own = cached_risk_table(base[3]["snapshot"], base[3]["spec"], base[2].params.depth).to_json()
     for depth in (8, 40):
@@ -266,7 +266,7 @@ def test_published_table_of_another_depth_is_refused_before_hashing(base):
 
 
 def test_oversized_bundle_file_is_refused_cheaply(tmp_path):
-    from prover.bundle import read_bundle
+    from public.bundle_format import read_bundle
 
     p = tmp_path / "big.json"
     p.write_text("[" + ",".join(["{}"] * 200_000) + "]")

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from prover.fixed_point import FIELD_P
-from prover.risk_table import RiskTable
+from public.fixed_point import FIELD_P
+from public.methodology.risk_table import RiskTable
 from verifier.verify import verify_bundle
 
 
@@ -112,7 +112,7 @@ def test_snapshot_from_the_future_is_rejected(base):
 
 
 def test_other_spec_is_rejected(base, tmp_path):
-    from prover.spec import load_spec
+    from public.methodology.spec import load_spec
     from tests.conftest import SPEC
 
     other = tmp_path / "spec.json"
@@ -126,7 +126,7 @@ def test_missing_snapshot_fails_the_market_checks(base):
 
 
 def test_other_snapshot_gives_another_root(base, tmp_path):
-    from prover.snapshot import load_snapshot
+    from public.methodology.snapshot import load_snapshot
     from tests.conftest import SNAPSHOT
 
     lines = SNAPSHOT.read_text().splitlines(keepends=True)
@@ -219,7 +219,7 @@ def test_bundle_naming_an_underlying_the_venue_does_not_know_fails_market(base):
 
 @pytest.mark.parametrize("section,value", [("market", "not a dict"), ("circuit", {"name": "margin_3x4"}), ("statement", None)])
 def test_structurally_malformed_bundle_is_a_named_error(base, section, value):
-    from prover.errors import BundleError
+    from public.errors import BundleError
 
     b = copy.deepcopy(base[0])
     b[section] = value

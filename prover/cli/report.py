@@ -1,0 +1,49 @@
+"""Plain-text reports for people: the margin breakdown and a proved bundle (the venue's decision: verifier/report.py)."""
+
+from __future__ import annotations
+
+from public.methodology.margin import MarginReport, usd
+
+
+def render_margin(report: MarginReport, snapshot, spec, portfolio, checks=()) -> str:
+    """Margin breakdown table (``zkmargin risk``), with the policy checks when given."""
+    lines = [
+        f"snapshot   {snapshot.source}  {snapshot.timestamp.isoformat(timespec='seconds')}  ({len(snapshot):,} instruments)",
+        f"spec       {spec.name} v{spec.version}  sha256 {spec.sha256[:16]}...",
+        f"portfolio  {portfolio.account or portfolio.source}: {len(portfolio.positions)} positions",
+        "",
+        f"{'underlying':<11}{'worst-case loss':>18}  {'worst scenario':<26}{'net delta (USD)':>18}{'net vega (USD/vol pt)':>24}",
+    ]
+    for um in report.underlyings:
+        lines.append(f"{um.underlying:<11}{usd(um.worst_loss_e14):>18}  {um.worst_label:<26}{usd(um.net_delta_e14):>18}{usd(um.net_vega_e14):>24}")
+    lines += [
+        "",
+        f"{'add-on':<28}{usd(report.add_on_e14):>18}",
+        f"{'initial margin (IM)':<28}{usd(report.im_e14):>18}",
+        f"{'maintenance margin (MM)':<28}{usd(report.mm_e14):>18}   ({spec.mm_factor:g} x IM)",
+        f"{'collateral value':<28}{usd(report.collateral_e14):>18}   (haircut assets {usd(sum(report.asset_value_e14.values()))}, position mark value {usd(report.mark_value_e14)})",
+    ]
+    if checks:
+        lines.append("")
+        for name, ok, reason in checks:
+            lines.append(f"  {'PASS' if ok else 'FAIL'}  {name:<18} {reason}")
+    return "\n".join(lines)
+
+
+def render_proved(outcome, out) -> str:
+    """Summary of a written bundle (``zkmargin prove``)."""
+    st = outcome.bundle["statement"]["public"]
+    c = outcome.bundle["circuit"]
+    t = outcome.timings
+    return "\n".join(
+        [
+            f"proof bundle written: {out}",
+            f"  circuit {c['name']}, setup: {c['setup']['label']}",
+            f"  risk_root {st['risk_root']}",
+            f"  portfolio_commitment {st['portfolio_commitment']}",
+            f"  IM {usd(outcome.report.im_e14)}, collateral {usd(outcome.report.collateral_e14)}, k = {st['multiplier_k']}",
+            f"  timings: risk table {t.get('risk_table_s', 0):.2f} s, witness {t.get('witness_s', 0):.2f} s, "
+            f"prove ({outcome.result.backend}) {t.get('prove_s', 0):.2f} s, verify {t.get('verify_s', 0):.2f} s",
+            "  verified after writing: " + ("ACCEPTED" if outcome.decision.accepted else "REJECTED"),
+        ]
+    )

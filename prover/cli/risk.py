@@ -1,0 +1,69 @@
+"""``zkmargin risk`` (margin breakdown without proving) and ``zkmargin table`` (publish a risk table)."""
+
+from __future__ import annotations
+
+import click
+
+from prover.cli.common import circuit_opt, emit_json, json_opt, load_market, market_opt, spec_opt
+from public.circuit import DEFAULT_CIRCUIT, circuit_params
+
+
+def load_book(portfolio, statements, snapshot, spec, table):
+    """The book from a portfolio file (unsigned, what-if) or from venue statements (signatures checked)."""
+    from prover.trader.portfolio import load_portfolio
+    from prover.venue.attestation import check_statements, load_statement, portfolio_from_statements
+    from public.errors import PortfolioError
+
+    if bool(portfolio) == bool(statements):
+        raise PortfolioError("give either --portfolio or one or more --statement")
+    if portfolio:
+        return load_portfolio(portfolio, snapshot, spec)
+    sts = [load_statement(p) for p in statements]
+    check_statements(sts, sts[0].capacity, spec.assets)
+    return portfolio_from_statements(sts, table, 0)
+
+
+@click.command()
+@market_opt
+@click.option("--portfolio", default=None, type=click.Path(dir_okay=False), help="Unsigned portfolio JSON (what-if).")
+@click.option("--statement", "statements", multiple=True, type=click.Path(dir_okay=False), help="Signed venue statement (repeat per venue).")
+@spec_opt
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None, help="Also check a venue policy.")
+@json_opt
+def risk(market, portfolio, statements, spec_path, policy_path, as_json):
+    """Margin breakdown of a portfolio or of venue statements, without proving."""
+    from prover.cli.report import render_margin
+    from prover.proving.pipeline import margin_report
+    from public.methodology.risk_table import cached_risk_table
+    from verifier.policy import load_policy
+
+    policy = load_policy(policy_path) if policy_path else None
+    snapshot, spec = load_market(market, spec_path, policy)
+    depth = circuit_params(DEFAULT_CIRCUIT).depth
+    book = load_book(portfolio, statements, snapshot, spec, cached_risk_table(snapshot, spec, depth))
+    report, table = margin_report(snapshot, spec, book, depth)
+    checks = report.policy_checks(policy) if policy else []
+    if as_json:
+        emit_json({"schema": "zkmargin-risk/1", "snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(table.root), "margin": report.to_json(),
+                   "policy_checks": [{"name": n, "passed": ok, "reason": r} for n, ok, r in checks]})
+    else:
+        click.echo(render_margin(report, snapshot, spec, book, checks))
+
+
+@click.command()
+@market_opt
+@spec_opt
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the published risk table (JSON).")
+@circuit_opt
+def table(market, spec_path, out, circuit):
+    """Evaluate a snapshot and publish its risk table and root."""
+    from prover.files import check_out_path
+    from prover.proving.bundle import staged_write
+    from public.methodology.risk_table import build_risk_table
+
+    check_out_path(out, "risk table")
+    snapshot, spec = load_market(market, spec_path)
+    t = build_risk_table(snapshot, spec, circuit_params(circuit).depth)
+    with staged_write(out, t.to_json()):
+        pass
+    click.echo(f"risk table: {len(t)} records, depth {t.depth}, risk_root {hex(t.root)} -> {out}")

@@ -1,0 +1,24 @@
+"""Circuit variants: other instantiations of MarginSolvency for benchmarks and small test circuits,
+their 3-line main written under build/variants/ so that circuits/main/ holds only shipped circuits."""
+
+from __future__ import annotations
+
+import os
+
+from public.circuit import BUILD_DIR, CIRCUITS_DIR, PUBLIC_INPUTS, CircuitParams
+
+
+def write_variant(name: str, n_venues: int, n_pos: int, n_scen: int, n_und: int = 2, n_assets: int = 4, depth: int = 6) -> CircuitParams:
+    """Another instantiation of MarginSolvency (benchmarks, small test circuits), its 3-line main
+    written under build/variants/ so that circuits/main/ holds only shipped circuits."""
+    public = PUBLIC_INPUTS
+    path = BUILD_DIR / "variants" / f"{name}.circom"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rel = os.path.relpath(CIRCUITS_DIR / "margin.circom", path.parent)
+    src = (
+        f'pragma circom 2.1.6;\ninclude "{rel}";\n'
+        f"component main {{public [{public}]}} = MarginSolvency({n_venues}, {n_pos}, {n_scen}, {n_und}, {n_assets}, {depth});\n"
+    )
+    if not path.exists() or path.read_text() != src:
+        path.write_text(src)
+    return CircuitParams(name, n_venues, n_pos, n_scen, n_und, n_assets, depth, path)

@@ -1,0 +1,1 @@
+"""The venue's statement tooling: signing account statements with its EdDSA key, reading them back."""

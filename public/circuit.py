@@ -1,0 +1,115 @@
+"""Circuit identity: parameters read from ``circuits/main/<name>.circom`` and artefact paths.
+
+A main file is a 3-line instantiation ``MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH)``;
+the parameters live there only, and this module reads them back so the witness builder and the
+circuit cannot disagree. Build artefacts (R1CS, wasm, sym, keys) live under ``build/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from public.errors import ToolchainError
+
+REPO = Path(__file__).resolve().parent.parent
+CIRCUITS_DIR = REPO / "circuits"
+BUILD_DIR = REPO / "build"  #: inside the repo: circom2 (WASI) only sees the working tree
+DEFAULT_CIRCUIT = "margin_3x4"
+#: the main template's public inputs, as every main file lists them
+PUBLIC_INPUTS = (
+    "risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, trader_identity, portfolio_commitment, multiplier_k_e6, "
+    "delta_limit_e6, vega_limit_e6, collateral_price_e6, venue_key_x, venue_key_y"
+)
+
+_MAIN = re.compile(r"MarginSolvency\(\s*" + r"\s*,\s*".join([r"(\d+)"] * 6) + r"\s*\)")
+
+
+@dataclass(frozen=True)
+class CircuitParams:
+    """Parameters of one compiled statement; ``name`` is the main file's stem."""
+
+    name: str
+    n_venues: int
+    n_pos: int
+    n_scen: int
+    n_und: int
+    n_assets: int
+    depth: int
+    main: Path | None = None  #: main file outside circuits/main/ (variants: prover/toolchain/variants.py)
+
+    @property
+    def n_slots(self) -> int:
+        """Position slots: n_pos entries of each of the n_venues statements."""
+        return self.n_venues * self.n_pos
+
+    @property
+    def main_path(self) -> Path:
+        return self.main or CIRCUITS_DIR / "main" / f"{self.name}.circom"
+
+    @property
+    def build_dir(self) -> Path:
+        return BUILD_DIR / "circuits" / self.name
+
+    @property
+    def r1cs_path(self) -> Path:
+        return self.build_dir / f"{self.name}.r1cs"
+
+    @property
+    def wasm_path(self) -> Path:
+        return self.build_dir / f"{self.name}_js" / f"{self.name}.wasm"
+
+    @property
+    def keys_dir(self) -> Path:
+        return BUILD_DIR / "keys" / self.name
+
+    @property
+    def n_public(self) -> int:
+        """Public signals: 7 scalars, k, 2 limits per underlying, 1 price per asset, 2 per venue key."""
+        return len(self.public_signal_names())
+
+    def public_signal_names(self) -> list[str]:
+        """Names of the public signals in snarkjs ``public.json`` order (declaration order in
+        circuits/margin.circom; the circuit has no outputs). tests/circuits check this order."""
+        names = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "trader_identity", "portfolio_commitment", "multiplier_k_e6"]
+        names += [f"delta_limit_e6[{u}]" for u in range(self.n_und)]
+        names += [f"vega_limit_e6[{u}]" for u in range(self.n_und)]
+        names += [f"collateral_price_e6[{a}]" for a in range(self.n_assets)]
+        names += [f"venue_key_x[{v}]" for v in range(self.n_venues)]
+        names += [f"venue_key_y[{v}]" for v in range(self.n_venues)]
+        return names
+
+
+def circuit_params(name: str = DEFAULT_CIRCUIT) -> CircuitParams:
+    """Read the parameters of ``circuits/main/<name>.circom``; ToolchainError if absent or malformed."""
+    path = CIRCUITS_DIR / "main" / f"{name}.circom"
+    if not path.is_file():
+        known = sorted(p.stem for p in (CIRCUITS_DIR / "main").glob("*.circom"))
+        raise ToolchainError(f"no circuit {name!r} (known: {', '.join(known)})")
+    m = _MAIN.search(path.read_text())
+    if not m:
+        raise ToolchainError(f"{path} does not instantiate MarginSolvency(...)")
+    return CircuitParams(name, *(int(g) for g in m.groups()))
+
+
+def source_sha256(root: Path = CIRCUITS_DIR) -> str:
+    """sha256 over every .circom file under ``root`` (default circuits/; sorted relative paths and
+    contents): the source identity recorded with every build."""
+    h = hashlib.sha256()
+    for p in sorted(Path(root).rglob("*.circom")):
+        h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def canonical_sha256(obj) -> str:
+    """sha256 of the canonical JSON of ``obj`` (sorted keys, no spaces): identity of a key or table
+    independent of how its file was indented."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def file_sha256(path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,1 @@
+"""Commitments and signatures as the circuits compute them: Poseidon, BabyJubJub, EdDSA, identity commitments."""

@@ -1,0 +1,164 @@
+"""Risk arrays: every instrument's P&L per unit in every scenario of a spec, plus delta, vega,
+add-on and mark, in fixed point (USD x 1e6 per 1 coin of underlying notional).
+
+Method (SPEC section 3). Per underlying u with scan range R (``public/methodology/spec.py`` fixes the
+scenario order and the weights):
+
+- price move m: every forward of u becomes F (1 + m);
+- vol shocks, multiplicative and expiry dependent, with dte = max(T x 365.25, dte_floor_days) days
+  and p = p_short if dte < dte_break_days else p_long, x = (dte_ref_days / dte)^p:
+  ``up = max(sigma (1 + a_up[u] x), sigma_min_up)``, ``same = sigma``,
+  ``down = max(sigma (1 - a_down x), 0)``;
+- options are valued with Black-76 (``public/methodology/black76.py``, zero rate) on the shocked forward and
+  vol at T' = max(T - horizon_days / 365.25, 0); value(now) uses the unshocked F, sigma and T;
+- futures and perpetuals are linear: value change = F m, whatever the vol state;
+- pnl[s] = weight[s] x (value(scenario s) - value(now)); weight 1 on the standard table and
+  extended_factor x R / |m| on the extended moves. A loss is negative.
+
+Per-unit record values: ``delta_e6`` the cash delta (Black-76 forward delta x F for options, F for
+linear instruments; USD per unit relative move of the underlying, SPEC's delta_spot x S at zero
+rate), ``vega_e6`` USD per vol point (0 for linear), ``add_on_e6`` = add_on[kind] x (F for futures
+and perpetuals, spot for options), ``mark_e6`` the Black-76 value for options and 0 for linear
+instruments (futures are marked to market daily, so they carry no value).
+
+Rounding: each output is computed in float64 and rounded once, after weighting, with
+``public.fixed_point.to_fixed`` (half away from zero). Inverse (coin-margined) P&L and cross-
+underlying offsets are not modelled here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from public.errors import SnapshotError, SpecError
+from public.fixed_point import RECORD_BITS, USD_SCALE, to_fixed
+from public.methodology import black76
+from public.methodology.spec import ScenarioSpec, scenario_grid
+
+DAYS_PER_YEAR = 365.25  #: ACT/365.25, as the snapshot's time to maturity
+
+
+@dataclass(frozen=True, eq=False)
+class RiskArrays:
+    """Fixed-point risk arrays of n instruments (snapshot order) under S scenarios.
+
+    ``pnl_e6`` int64 (n, S), ``delta_e6``, ``vega_e6``, ``add_on_e6``, ``mark_e6`` int64 (n,), all
+    USD x 1e6 per 1 coin notional (vega per vol point); ``pnl_usd`` float64 (n, S) is ``pnl_e6``
+    before rounding, in USD; ``labels`` maps each underlying to its S scenario labels.
+    """
+
+    pnl_e6: np.ndarray
+    delta_e6: np.ndarray
+    vega_e6: np.ndarray
+    add_on_e6: np.ndarray
+    mark_e6: np.ndarray
+    pnl_usd: np.ndarray
+    labels: dict[str, tuple[str, ...]]
+
+
+def shocked_vols(sigma, ttm_years, spec: ScenarioSpec, underlying: str) -> np.ndarray:
+    """Vol after the up, same and down shocks (module docstring).
+
+    Parameters
+    ----------
+    sigma : array_like, shape (n,), fraction per sqrt(year)
+    ttm_years : array_like, shape (n,), years ACT/365.25
+    spec, underlying : the shock parameters (a_up is per underlying)
+
+    Returns
+    -------
+    np.ndarray[float64], shape (n, 3)
+        Columns by vol-state code: 0 up, 1 same, 2 down.
+    """
+    vs = spec.vol_shock
+    sigma = np.asarray(sigma, dtype=np.float64)
+    dte = np.maximum(np.asarray(ttm_years, dtype=np.float64) * DAYS_PER_YEAR, vs["dte_floor_days"])
+    p = np.where(dte < vs["dte_break_days"], vs["p_short"], vs["p_long"])
+    x = (vs["dte_ref_days"] / dte) ** p
+    up = np.maximum(sigma * (1.0 + vs["a_up"][underlying] * x), vs["sigma_min_up"])
+    down = np.maximum(sigma * (1.0 - vs["a_down"] * x), 0.0)
+    return np.stack([up, sigma, down], axis=1)
+
+
+def _fixed(values: np.ndarray, what: str, names) -> np.ndarray:
+    """Round to USD x 1e6; SnapshotError naming the first instrument outside RECORD_BITS."""
+    bad = ~np.isfinite(values) | (np.abs(values) * USD_SCALE >= 2.0**RECORD_BITS - 0.5)
+    if bad.any():
+        row = np.argwhere(bad)[0]
+        where = f"{what}[{row[1]}]" if values.ndim == 2 else what
+        raise SnapshotError(
+            f"instrument {names[row[0]]}: {where} = {float(values[tuple(row)]):.9g} USD does not fit {RECORD_BITS} bits at 1e6"
+        )
+    return to_fixed(values, USD_SCALE)
+
+
+def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
+    """Evaluate every instrument of ``snapshot`` in every scenario of ``spec``.
+
+    Parameters
+    ----------
+    snapshot : MarketSnapshot
+        n instruments (public/methodology/snapshot.py): forward in USD, mark IV as a fraction, T in years.
+    spec : ScenarioSpec
+        S = spec.n_scenarios scenarios per underlying, in the order of public/methodology/spec.py.
+
+    Returns
+    -------
+    RiskArrays
+        int64 arrays at USD x 1e6 per 1 coin notional, rounded half away from zero once, after
+        weighting: pnl_e6 (n, S), delta_e6, vega_e6, add_on_e6, mark_e6 (n,).
+
+    Raises
+    ------
+    SnapshotError
+        A value is not finite or |value| x 1e6 rounds to 2**RECORD_BITS or more; names the
+        instrument and the output.
+    SpecError
+        The snapshot holds an underlying the spec does not list.
+    """
+    n, n_scen = len(snapshot), spec.n_scenarios
+    extra = sorted(set(snapshot.underlying.tolist()) - set(spec.underlyings))
+    if extra:
+        raise SpecError(f"spec {spec.name} has no scenarios for underlying {extra[0]} of snapshot {snapshot.source}")
+    is_option = snapshot.kind == "option"
+    forward = snapshot.forward
+    pnl = np.zeros((n, n_scen))
+    delta, vega, mark = forward.copy(), np.zeros(n), np.zeros(n)
+    rate = np.zeros(n)
+    for kind, r in spec.add_on.items():  # 3 kinds; options are replaced below (rate x spot)
+        rate[snapshot.kind == kind] = r
+    add_on = rate * forward
+    horizon = spec.horizon_days / DAYS_PER_YEAR
+    labels = {}
+    for u in spec.underlyings:
+        grid = scenario_grid(spec, u)
+        labels[u] = grid.labels
+        of_u = snapshot.underlying == u
+        lin = np.flatnonzero(of_u & ~is_option)
+        pnl[lin] = forward[lin, None] * grid.moves * grid.weight
+        opt = np.flatnonzero(of_u & is_option)
+        if opt.size == 0:
+            continue
+        f, k, t, sigma = forward[opt], snapshot.strike[opt], snapshot.ttm_years[opt], snapshot.mark_iv[opt]
+        call = snapshot.is_call[opt]
+        now = black76.price(f, k, t, sigma, call)
+        sigma_s = shocked_vols(sigma, t, spec, u)[:, grid.vol_state]
+        later = black76.price(f[:, None] * (1.0 + grid.moves), k[:, None], np.maximum(t - horizon, 0.0)[:, None], sigma_s, call[:, None])
+        pnl[opt] = (later - now[:, None]) * grid.weight
+        mark[opt] = now
+        delta[opt] = black76.delta(f, k, t, sigma, call) * f
+        vega[opt] = black76.vega(f, k, t, sigma)
+        add_on[opt] = spec.add_on["option"] * snapshot.spot[u]
+    names = snapshot.names
+    return RiskArrays(
+        pnl_e6=_fixed(pnl, "pnl", names),
+        delta_e6=_fixed(delta, "delta", names),
+        vega_e6=_fixed(vega, "vega", names),
+        add_on_e6=_fixed(add_on, "add_on", names),
+        mark_e6=_fixed(mark, "mark", names),
+        pnl_usd=pnl,
+        labels=labels,
+    )
+

@@ -1,0 +1,209 @@
+"""Risk records of a snapshot under a spec, committed as a quaternary Poseidon Merkle root.
+
+One ``RiskRecord`` per instrument (SPEC section 2): instrument id, underlying index, the P&L per
+unit in every scenario, delta, vega, add-on rate and mark value per unit, all integers at USD x 1e6
+per coin (public/fixed_point.py). Leaf = circuits/hash.circom RiskRecordHash:
+``poseidon(c_0..c_k, instrument_id, underlying, delta, vega, add_on, mark)`` with
+``c_j = poseidon(pnl[12j : 12j + 12])``. Tree: arity 4, node = poseidon(4 children), leaves in
+instrument-id order, padded with 0 to 4^depth (0 is no Poseidon output anyone can open), as
+circuits/inclusion.circom QuadMerkleRoot. Anyone with the snapshot and the spec rebuilds it.
+
+The published form (``to_json``) is what a venue compares against its own evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from public.crypto.poseidon import MAX_ARITY, poseidon
+from public.errors import RangeError, SnapshotError
+from public.fixed_point import RECORD_BITS, check_signed
+
+ARITY = 4
+DEFAULT_DEPTH = 6  #: 4^6 = 4,096 leaves: the real snapshot has 1,996 instruments
+TABLE_FORMAT = "zkmargin-risk-table/1"
+
+
+@dataclass(frozen=True)
+class RiskRecord:
+    """One instrument's risk record; every value an int at USD x 1e6 per 1 coin notional.
+
+    ``underlying`` is the index into the spec's underlyings (0 = BTC, 1 = ETH by default);
+    ``pnl_e6`` has one value per scenario (weighted for the extended table); ``name`` is the
+    canonical instrument name, for reports only (not hashed: the id is).
+    """
+
+    instrument_id: int
+    underlying: int
+    pnl_e6: tuple[int, ...]
+    delta_e6: int
+    vega_e6: int
+    add_on_e6: int
+    mark_e6: int
+    name: str = ""
+
+    def values(self) -> list[int]:
+        """Flat list in leaf order after the pnl chunks (for ranges and JSON)."""
+        return [self.instrument_id, self.underlying, self.delta_e6, self.vega_e6, self.add_on_e6, self.mark_e6]
+
+    def check_ranges(self) -> None:
+        """Raise RangeError naming the record if a value is outside RECORD_BITS or add-on < 0."""
+        what = self.name or str(self.instrument_id)
+        for s, v in enumerate(self.pnl_e6):
+            check_signed(v, RECORD_BITS, f"{what} pnl_e6[{s}]")
+        for field in ("delta_e6", "vega_e6", "add_on_e6", "mark_e6"):
+            check_signed(getattr(self, field), RECORD_BITS, f"{what} {field}")
+        if self.add_on_e6 < 0:
+            raise RangeError(f"{what} add_on_e6 = {self.add_on_e6} is negative")
+
+    def leaf(self) -> int:
+        """Merkle leaf, as circuits/hash.circom RiskRecordHash(len(pnl_e6))."""
+        chunks = [poseidon(self.pnl_e6[j : j + MAX_ARITY]) for j in range(0, len(self.pnl_e6), MAX_ARITY)]
+        if len(chunks) + 6 > MAX_ARITY:
+            raise ValueError(f"{len(self.pnl_e6)} scenarios do not fit one record leaf (max 72)")
+        return poseidon(chunks + self.values())
+
+
+def merkle_levels(leaves: list[int], depth: int) -> list[list[int]]:
+    """All levels of the quaternary tree: levels[0] = leaves padded with 0, levels[depth] = [root]."""
+    capacity = ARITY**depth
+    if len(leaves) > capacity:
+        raise SnapshotError(f"{len(leaves)} records do not fit a depth-{depth} tree ({capacity} leaves)")
+    level = list(leaves) + [0] * (capacity - len(leaves))
+    levels = [level]
+    for _ in range(depth):
+        level = [poseidon(level[j : j + ARITY]) for j in range(0, len(level), ARITY)]
+        levels.append(level)
+    return levels
+
+
+class RiskTable:
+    """Records of one snapshot under one spec, their leaves, Merkle levels and root.
+
+    Parameters
+    ----------
+    records : sequence of RiskRecord, in instrument-id order (the snapshot's order).
+    depth : tree depth; must equal the circuit's DEPTH.
+    labels : per underlying, scenario labels (reports only).
+    meta : snapshot/spec identity carried into the published JSON.
+    """
+
+    def __init__(self, records, depth: int = DEFAULT_DEPTH, labels=None, meta=None):
+        self.records = tuple(records)
+        self.depth = depth
+        self.labels = dict(labels or {})
+        self.meta = dict(meta or {})
+        self.leaves = [r.leaf() for r in self.records]
+        self.levels = merkle_levels(self.leaves, depth)
+        self._index = {r.instrument_id: i for i, r in enumerate(self.records)}
+
+    @property
+    def root(self) -> int:
+        return self.levels[-1][0]
+
+    @property
+    def n_scenarios(self) -> int:
+        return len(self.records[0].pnl_e6) if self.records else 0
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def index_of(self, instrument_id: int) -> int:
+        """Leaf index of an instrument; raises KeyError if it is not in the table."""
+        return self._index[instrument_id]
+
+    def path(self, index: int) -> tuple[list[int], list[list[int]]]:
+        """Merkle path of leaf ``index``: (path_index[depth] in 0..3, path_elements[depth][3])."""
+        path_index, path_elements = [], []
+        for level in self.levels[:-1]:
+            pos = index % ARITY
+            base = index - pos
+            path_index.append(pos)
+            path_elements.append([level[base + j] for j in range(ARITY) if j != pos])
+            index //= ARITY
+        return path_index, path_elements
+
+    def to_json(self) -> dict:
+        """The published risk table: records, depth, root (hex) and the identity of its inputs."""
+        return {
+            "format": TABLE_FORMAT,
+            **self.meta,
+            "depth": self.depth,
+            "scenario_labels": {k: list(v) for k, v in self.labels.items()},
+            "root": hex(self.root),
+            "records": [[r.name, r.instrument_id, r.underlying, list(r.pnl_e6), *r.values()[2:]] for r in self.records],
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "RiskTable":
+        """Rebuild a table (and its root) from ``to_json`` output; raises SnapshotError if malformed."""
+        if obj.get("format") != TABLE_FORMAT:
+            raise SnapshotError(f"not a {TABLE_FORMAT} file")
+        try:
+            records = [
+                RiskRecord(int(iid), int(und), tuple(int(v) for v in pnl), int(d), int(v), int(a), int(m), str(name))
+                for name, iid, und, pnl, d, v, a, m in obj["records"]
+            ]
+            meta = {k: obj[k] for k in obj if k not in ("format", "depth", "scenario_labels", "root", "records")}
+            return cls(records, int(obj["depth"]), obj.get("scenario_labels"), meta)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SnapshotError(f"malformed risk table: {exc}") from exc
+
+
+def records_from_arrays(snapshot, spec, arrays) -> list[RiskRecord]:
+    """One RiskRecord per snapshot instrument from ``risk_array.RiskArrays`` (snapshot order)."""
+    und_index = {u: i for i, u in enumerate(spec.underlyings)}
+    out = []
+    for i, key in enumerate(snapshot.keys):
+        out.append(
+            RiskRecord(
+                instrument_id=int(snapshot.instrument_ids[i]),
+                underlying=und_index[str(snapshot.underlying[i])],
+                pnl_e6=tuple(int(v) for v in arrays.pnl_e6[i]),
+                delta_e6=int(arrays.delta_e6[i]),
+                vega_e6=int(arrays.vega_e6[i]),
+                add_on_e6=int(arrays.add_on_e6[i]),
+                mark_e6=int(arrays.mark_e6[i]),
+                name=key.canonical_name,
+            )
+        )
+    return out
+
+
+def build_risk_table(snapshot, spec, depth: int = DEFAULT_DEPTH, arrays=None) -> RiskTable:
+    """Evaluate ``snapshot`` under ``spec`` (public/methodology/risk_array.py) and commit the records.
+
+    Raises SnapshotError (value out of RECORD_BITS, too many instruments for ``depth``).
+    """
+    from public.methodology.risk_array import risk_arrays
+
+    arrays = risk_arrays(snapshot, spec) if arrays is None else arrays
+    records = records_from_arrays(snapshot, spec, arrays)
+    for r in records:
+        try:
+            r.check_ranges()
+        except RangeError as exc:
+            raise SnapshotError(str(exc)) from exc
+    meta = {
+        "snapshot": snapshot.source,
+        "snapshot_sha256": snapshot.sha256,
+        "snapshot_epoch": snapshot.epoch,
+        "spec": spec.name,
+        "spec_sha256": spec.sha256,
+        "underlyings": list(spec.underlyings),
+    }
+    return RiskTable(records, depth, arrays.labels, meta)
+
+
+_CACHE: dict[tuple[str, str, int], RiskTable] = {}
+
+
+def cached_risk_table(snapshot, spec, depth: int = DEFAULT_DEPTH) -> RiskTable:
+    """``build_risk_table`` memoised on (snapshot sha256, spec sha256, depth) within one process:
+    the same bytes always give the same table, and prover and verifier in one process share it."""
+    key = (snapshot.sha256, spec.sha256, depth)
+    if key not in _CACHE:
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = build_risk_table(snapshot, spec, depth)
+    return _CACHE[key]
