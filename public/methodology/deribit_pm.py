@@ -1,0 +1,200 @@
+"""Deribit standard portfolio margin (S:PM), coin-margined, for one settlement currency.
+
+The exchange's own numbers (issue 10, first slice): P&L in coin under Deribit's risk matrix, the
+worst case and its bucket, roll shock, delta shock, risk-matrix margin, IM and MM, with Deribit's
+parameter names (``private/pme/simulate`` ``model_params``). docs/methodology.md gives every rule
+and says which are Deribit's published ones and which are this project's choice where Deribit
+publishes none. This slice values linear inverse instruments (futures, perpetuals); options in
+coin are refused (``SpecError``) until the coin-margined option valuation lands.
+
+Inputs (``simulate(model_params, currency, positions, index_price, at)``):
+
+- ``model_params``: Deribit's ``model_params`` object (``currency_pair.<ccy>_usd``,
+  ``currency.<ccy>``, ``general``);
+- ``positions``: {instrument name: size in coin} (Deribit's ``portfolio.position``; negative = short);
+- ``index_price``: USD per coin; ``at``: model time (aware datetime), for times to expiry.
+
+Rules (all amounts in coin):
+
+- standard price moves: ``price_range * k / buckets_count`` for k = -buckets..+buckets, each at
+  ``vol_scenarios_count`` vol scenarios (vector index = move * vol_scenarios_count + vol);
+- inverse future/perpetual of size N at move m: ``N (1 - 1/(1+m))`` (every vol scenario alike);
+- aggregated: ``min(sum + pnl_offset, max_offsetable_pnl)`` per scenario;
+- extended moves (spec list, multiples of price_range times extended_table_factor), aggregated as
+  ``min(sum + extended_dampener / index_price, 0)``;
+- worst case: ``max(0, -min`` over standard and extended aggregated``)``;
+- roll shock: sum over futures of ``|N| max(min_annualised_move, annualised_move_risk T)``,
+  T in 365-day years to expiry (0 for perpetuals);
+- delta shock: ``|delta| min(max_delta_shock, m_inc * excess / 1e6)`` with excess the USD net delta
+  above ``delta_total_liq_shock_threshold`` (our choice: Deribit publishes no formula);
+- risk_matrix_margin = worst_case + roll_shock + delta_shock; maintenance_margin =
+  mm_factor x risk_matrix_margin; initial_margin = risk_matrix_margin + mmp_margin +
+  open_orders_margin + spot_margin (the last three are account inputs, not modelled).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from public.errors import PortfolioError, SpecError
+from public.methodology.instrument import parse_instrument_name
+
+#: extended moves as multiples of price_range x extended_table_factor, in Deribit's vector order
+#: (2 down, 6 up), reproducing the documented example (docs/methodology.md: not published)
+EXTENDED_MOVES = (-1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+DELTA_SHOCK_PER_USD = 1e-6  #: m_inc is read as per 1 million USD of excess net delta (our choice)
+
+
+@dataclass(frozen=True)
+class WorstCaseBucket:
+    """Where the worst case sits, as Deribit reports it: ``source`` standard|extended, ``side``
+    left|right|center, ``bucket`` 1 = outermost move of that side, ``index`` the vol scenario
+    (0 down, 1 unchanged, 2 up; on a tie the unchanged one) or the extended entry."""
+
+    source: str
+    side: str
+    bucket: int
+    index: int
+
+    def to_json(self) -> dict:
+        return {"bucket": self.bucket, "side": self.side, "source": self.source, "index": self.index}
+
+
+@dataclass(frozen=True)
+class PmResult:
+    """S:PM margins of one settlement currency, every amount in coin."""
+
+    currency: str
+    moves: tuple[float, ...]
+    initial_risk_vectors: dict[str, dict[str, list[float]]]
+    aggregated_standard: list[float]
+    aggregated_extended: list[float]
+    worst_case: float
+    worst_case_bucket: WorstCaseBucket | None
+    roll_shock: float
+    delta_shock: float
+    net_delta_usd: float
+    risk_matrix_margin: float
+    initial_margin: float
+    maintenance_margin: float
+
+    def to_json(self) -> dict:
+        """Deribit's ``margins.<ccy>`` shape, plus the vectors."""
+        return {
+            "currency": self.currency,
+            "initial_risk_vectors": self.initial_risk_vectors,
+            "aggregated_risk_vectors": {"standard": self.aggregated_standard, "extended": self.aggregated_extended},
+            "initial_margin": self.initial_margin,
+            "maintenance_margin": self.maintenance_margin,
+            "risk_matrix_margin": self.risk_matrix_margin,
+            "risk_matrix_margin_details": {
+                "worst_case": self.worst_case,
+                "worst_case_bucket": self.worst_case_bucket.to_json() if self.worst_case_bucket else None,
+                "roll_shock": self.roll_shock,
+                "delta_shock": self.delta_shock,
+                "net_delta_usd": self.net_delta_usd,
+            },
+        }
+
+
+def _param(obj: dict, name: str, where: str) -> float:
+    v = obj.get(name) if isinstance(obj, dict) else None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+        raise SpecError(f"model_params.{where}.{name}: a finite number is required, got {v!r}")
+    return float(v)
+
+
+def _years_to_expiry(key, at: datetime) -> float:
+    if key.expiry is None:
+        return 0.0
+    expiry = datetime(key.expiry.year, key.expiry.month, key.expiry.day, 8, tzinfo=at.tzinfo)  # Deribit expiries: 08:00 UTC
+    return max((expiry - at).total_seconds(), 0.0) / (365 * 86400)
+
+
+def simulate(model_params: dict, currency: str, positions: dict, index_price: float, at: datetime,
+             mmp_margin: float = 0.0, open_orders_margin: float = 0.0, spot_margin: float = 0.0) -> PmResult:
+    """Deribit S:PM margins of ``positions`` (coin sizes) settled in ``currency`` (e.g. "btc").
+
+    Raises SpecError on a missing or non-numeric model parameter, PortfolioError on an unknown
+    instrument, an option (not in this slice) or an instrument of another currency."""
+    ccy = currency.lower()
+    try:
+        pair = model_params["currency_pair"][f"{ccy}_usd"]
+        cur = model_params["currency"][ccy]
+        general = model_params["general"]
+    except (KeyError, TypeError):
+        raise SpecError(f"model_params lacks currency_pair.{ccy}_usd, currency.{ccy} or general") from None
+    if cur.get("correlation_set"):
+        raise SpecError(f"currency.{ccy}.correlation_set: correlation contingency is not modelled")
+    price_range = _param(pair, "price_range", f"currency_pair.{ccy}_usd")
+    ext_factor = _param(pair, "extended_table_factor", f"currency_pair.{ccy}_usd")
+    buckets = int(_param(general, "buckets_count", "general"))
+    n_vol = int(_param(general, "vol_scenarios_count", "general"))
+    if buckets < 1 or n_vol < 1:
+        raise SpecError("model_params.general: buckets_count and vol_scenarios_count must be >= 1")
+    if not index_price > 0:
+        raise PortfolioError(f"index_price must be > 0, got {index_price!r}")
+    moves = tuple(price_range * k / buckets for k in range(-buckets, buckets + 1))
+    ext_moves = tuple(price_range * ext_factor * m for m in EXTENDED_MOVES)
+
+    if not isinstance(positions, dict):
+        raise PortfolioError("positions must be an object {instrument name: size in coin}")
+    vectors: dict[str, dict[str, list[float]]] = {}
+    roll = delta_coin = 0.0
+    for name, size in positions.items():
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not abs(size) < 1e12:
+            raise PortfolioError(f"{name}: size {size!r} is not a finite number of coin below 1e12")
+        try:
+            key = parse_instrument_name(name)
+        except ValueError as exc:
+            raise PortfolioError(str(exc)) from None
+        if key.underlying.lower() != ccy:
+            raise PortfolioError(f"{name}: settles in {key.underlying}, not {ccy.upper()}")
+        if key.kind not in ("future", "perpetual"):
+            raise PortfolioError(f"{name}: options are not yet valued in coin-margined mode")
+        n = float(size)
+        vectors[name] = {
+            "standard": [n * (1 - 1 / (1 + m)) for m in moves for _ in range(n_vol)],
+            "extended": [n * (1 - 1 / (1 + m)) for m in ext_moves],
+        }
+        t = _years_to_expiry(key, at)
+        roll += abs(n) * max(_param(cur, "min_annualised_move", f"currency.{ccy}"), _param(cur, "annualised_move_risk", f"currency.{ccy}") * t)
+        delta_coin += n
+
+    def total(source: str, i: int) -> float:
+        return sum(v[source][i] for v in vectors.values())
+
+    offset, cap = _param(cur, "pnl_offset", f"currency.{ccy}"), _param(cur, "max_offsetable_pnl", f"currency.{ccy}")
+    agg_std = [min(total("standard", i) + offset, cap) for i in range(len(moves) * n_vol)]
+    damp = _param(cur, "extended_dampener", f"currency.{ccy}") / index_price
+    agg_ext = [min(total("extended", i) + damp, 0.0) for i in range(len(ext_moves))]
+    worst, where = _worst(agg_std, agg_ext, moves, n_vol, buckets)
+
+    delta_usd = delta_coin * index_price
+    excess = max(abs(delta_usd) - _param(pair, "delta_total_liq_shock_threshold", f"currency_pair.{ccy}_usd"), 0.0)
+    shock = min(_param(pair, "max_delta_shock", f"currency_pair.{ccy}_usd"), _param(pair, "m_inc", f"currency_pair.{ccy}_usd") * excess * DELTA_SHOCK_PER_USD)
+    delta_shock = abs(delta_coin) * shock
+    rmm = worst + roll + delta_shock
+    return PmResult(
+        currency=ccy, moves=moves, initial_risk_vectors=vectors, aggregated_standard=agg_std, aggregated_extended=agg_ext,
+        worst_case=worst, worst_case_bucket=where, roll_shock=roll, delta_shock=delta_shock, net_delta_usd=delta_usd,
+        risk_matrix_margin=rmm, initial_margin=rmm + mmp_margin + open_orders_margin + spot_margin,
+        maintenance_margin=_param(general, "mm_factor", "general") * rmm,
+    )
+
+
+def _worst(agg_std, agg_ext, moves, n_vol, buckets) -> tuple[float, WorstCaseBucket | None]:
+    """max(0, -min) over both tables and where it sits (standard wins ties; within a move, the
+    unchanged vol scenario, index n_vol // 2, wins ties)."""
+    low = min(agg_std + agg_ext)
+    if low >= 0:
+        return 0.0, None
+    for j in sorted(range(len(agg_std)), key=lambda j: (j // n_vol, abs(j % n_vol - n_vol // 2))):
+        if agg_std[j] == low:
+            k, vol = j // n_vol, j % n_vol
+            side = "left" if moves[k] < 0 else "right" if moves[k] > 0 else "center"
+            bucket = k + 1 if side == "left" else len(moves) - k if side == "right" else 0
+            return -low, WorstCaseBucket("standard", side, bucket, vol)
+    i = agg_ext.index(low)
+    return -low, WorstCaseBucket("extended", "left" if EXTENDED_MOVES[i] < 0 else "right", 0, i)
