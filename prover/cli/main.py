@@ -16,6 +16,7 @@ from prover.cli.ceremony import ceremony
 from prover.cli.common import ZkMarginGroup
 from prover.cli.demo import demo
 from prover.cli.identity import identity
+from prover.cli.market import calibrate, snapshot
 from prover.cli.pm import pm_simulate
 from prover.cli.prove import prove
 from prover.cli.risk import risk, table
@@ -30,7 +31,7 @@ def main():
     """zkmargin: zero-knowledge proof of margin solvency for crypto derivatives."""
 
 
-for _command in (risk, table, setup, prove, identity, venue, ceremony, verify, demo, bench, audit, fixture, pm_simulate):
+for _command in (risk, table, snapshot, calibrate, setup, prove, identity, venue, ceremony, verify, demo, bench, audit, fixture, pm_simulate):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,8 +5,9 @@ from __future__ import annotations
 from public.methodology.margin import MarginReport, usd
 
 
-def render_margin(report: MarginReport, snapshot, spec, portfolio, checks=()) -> str:
-    """Margin breakdown table (``zkmargin risk``), with the policy checks when given."""
+def render_margin(report: MarginReport, snapshot, spec, portfolio, checks=(), details=()) -> str:
+    """Margin breakdown table (``zkmargin risk``), with the policy checks and the per-underlying
+    details (public.methodology.margin.underlying_details) when given."""
     lines = [
         f"snapshot   {snapshot.source}  {snapshot.timestamp.isoformat(timespec='seconds')}  ({len(snapshot):,} instruments)",
         f"spec       {spec.name} v{spec.version}  sha256 {spec.sha256[:16]}...",
@@ -16,6 +17,15 @@ def render_margin(report: MarginReport, snapshot, spec, portfolio, checks=()) ->
     ]
     for um in report.underlyings:
         lines.append(f"{um.underlying:<11}{usd(um.worst_loss_e14):>18}  {um.worst_label:<26}{usd(um.net_delta_e14):>18}{usd(um.net_vega_e14):>24}")
+    if details:
+        lines += ["", f"{'underlying':<11}{'scan range':>11}{'ref vol':>9}  {'worst bucket (source side bucket index)':<40}{'IM':>16}{'MM':>16}{'gamma (USD/1%)':>16}"]
+        for d in details:
+            b = d["worst_case_bucket"]
+            where = f"{b['source']} {b['side']} {b['bucket']} {b['index']}" if b else "none"
+            ref = f"{d['reference_vol']:.1%}" if d["reference_vol"] == d["reference_vol"] and d["reference_vol"] is not None else "n/a"
+            lines.append(f"{d['underlying']:<11}{d['scan_range']:>11.2%}{ref:>9}  {where:<40}{'$' + format(float(d['initial_margin_usd']), ',.2f'):>16}"
+                         f"{'$' + format(float(d['maintenance_margin_usd']), ',.2f'):>16}{d['net_gamma_usd_per_1pct']:>16,.2f}")  # fmt: skip
+        lines.append("  roll shock and delta shock: not part of this spec's USD-linear method (Deribit S:PM: zkmargin pm-simulate)")
     lines += [
         "",
         f"{'add-on':<28}{usd(report.add_on_e14):>18}",

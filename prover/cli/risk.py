@@ -34,6 +34,7 @@ def risk(market, portfolio, statements, spec_path, policy_path, as_json):
     """Margin breakdown of a portfolio or of venue statements, without proving."""
     from prover.cli.report import render_margin
     from prover.proving.pipeline import margin_report
+    from public.methodology.margin import underlying_details
     from public.methodology.risk_table import cached_risk_table
     from verifier.policy import load_policy
 
@@ -42,12 +43,13 @@ def risk(market, portfolio, statements, spec_path, policy_path, as_json):
     depth = circuit_params(DEFAULT_CIRCUIT).depth
     book = load_book(portfolio, statements, snapshot, spec, cached_risk_table(snapshot, spec, depth))
     report, table = margin_report(snapshot, spec, book, depth)
+    details = underlying_details(report, book, table, spec, snapshot)
     checks = report.policy_checks(policy) if policy else []
     if as_json:
         emit_json({"schema": "zkmargin-risk/1", "snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(table.root), "margin": report.to_json(),
-                   "policy_checks": [{"name": n, "passed": ok, "reason": r} for n, ok, r in checks]})
+                   "per_underlying": details, "policy_checks": [{"name": n, "passed": ok, "reason": r} for n, ok, r in checks]})  # fmt: skip
     else:
-        click.echo(render_margin(report, snapshot, spec, book, checks))
+        click.echo(render_margin(report, snapshot, spec, book, checks, details))
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""Black-76 option value, forward delta and vega at zero rate, vectorised over numpy arrays.
+"""Black-76 option value, forward delta, gamma and vega at zero rate, vectorised over numpy arrays.
 
 For a forward F, strike K (USD), time to expiry T (years) and volatility sigma (a fraction,
 0.55 = 55 %), with s = sigma * sqrt(T), d1 = (ln(F / K) + s^2 / 2) / s, d2 = d1 - s:
@@ -6,6 +6,7 @@ For a forward F, strike K (USD), time to expiry T (years) and volatility sigma (
     call = F N(d1) - K N(d2)          put = K N(-d2) - F N(-d1)
     delta_call = N(d1)                delta_put = N(d1) - 1
     vega = F phi(d1) sqrt(T) / 100    (USD per 1 vol point, i.e. per 0.01 of sigma)
+    gamma = phi(d1) / (F s)           (per USD, calls and puts alike)
 
 Source: F. Black, "The pricing of commodity contracts", J. Financial Economics 3 (1976); the same
 formulas as py_vollib's ``black`` module with r = 0 (discount factor 1). Units: values in USD per
@@ -88,3 +89,14 @@ def vega(forward, strike, ttm, sigma, is_call=True) -> np.ndarray:
     phi = _INV_SQRT_2PI * np.exp(-0.5 * d1 * d1)
     out = np.where(live, f * phi * np.sqrt(np.maximum(t, 0.0)) / 100.0, 0.0)
     return out + np.zeros(np.shape(is_call))  # broadcast like the other functions
+
+
+def gamma(forward, strike, ttm, sigma) -> np.ndarray:
+    """Black-76 gamma d^2V/dF^2 = phi(d1) / (F s), s = sigma sqrt(T), per USD (same for calls and puts).
+
+    Arguments as ``price``; 0 where s = 0 (the limit is a point mass at F = K, not a number).
+    Multiply by F^2 / 100 for the cash gamma (change of the cash delta for a 1 % move, USD).
+    """
+    f, _, _, s, d1, live = _d1(forward, strike, ttm, sigma)
+    safe = np.where(live, f * s, 1.0)
+    return np.where(live, _INV_SQRT_2PI * np.exp(-0.5 * d1 * d1) / safe, 0.0)

@@ -39,26 +39,12 @@ from datetime import datetime
 
 from public.errors import PortfolioError, SpecError
 from public.methodology.instrument import parse_instrument_name
+from public.methodology.spec import WorstCaseBucket
 
 #: extended moves as multiples of price_range x extended_table_factor, in Deribit's vector order
 #: (2 down, 6 up), reproducing the documented example (docs/methodology.md: not published)
 EXTENDED_MOVES = (-1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 DELTA_SHOCK_PER_USD = 1e-6  #: m_inc is read as per 1 million USD of excess net delta (our choice)
-
-
-@dataclass(frozen=True)
-class WorstCaseBucket:
-    """Where the worst case sits, as Deribit reports it: ``source`` standard|extended, ``side``
-    left|right|center, ``bucket`` 1 = outermost move of that side, ``index`` the vol scenario
-    (0 down, 1 unchanged, 2 up; on a tie the unchanged one) or the extended entry."""
-
-    source: str
-    side: str
-    bucket: int
-    index: int
-
-    def to_json(self) -> dict:
-        return {"bucket": self.bucket, "side": self.side, "source": self.source, "index": self.index}
 
 
 @dataclass(frozen=True)

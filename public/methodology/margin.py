@@ -155,3 +155,53 @@ def compute_margin(portfolio, table, spec, haircut_price_e6: dict[str, int]) -> 
     return MarginReport(
         tuple(per_und), add_on, im, mm, assets, mark_value, dict(haircut_price_e6), sum(assets.values()) + mark_value
     )
+
+
+def underlying_details(report: MarginReport, portfolio, table, spec, snapshot) -> list[dict]:
+    """Per underlying, what ``zkmargin risk`` reports beside the margin (issue 10, item 6).
+
+    Keys: ``scan_range`` (R, fraction; from ``spec.scan_range`` and the snapshot's reference vol),
+    ``reference_vol``, ``worst_case_bucket`` (``spec.scenario_bucket`` of the worst scenario:
+    source standard/extended, side, bucket, index; None when nothing is lost), ``add_on_usd``,
+    ``initial_margin_usd`` (worst-case loss + add-on of the underlying's positions) and
+    ``maintenance_margin_usd`` (mm_factor x that, rounded up), ``net_gamma_usd_per_1pct`` (the
+    change of the net cash delta for a 1 % move, Black-76, float, not proved), ``roll_shock`` and
+    ``delta_shock``: None, since this spec's USD-linear method has neither (Deribit's coin-margined
+    S:PM has both: ``public/methodology/deribit_pm.py``, ``zkmargin pm-simulate``).
+    """
+    from public.methodology import black76
+    from public.methodology.spec import scenario_bucket
+
+    add_on = {u: 0 for u in range(len(spec.underlyings))}
+    gamma = {u: 0.0 for u in spec.underlyings}
+    mm = Fraction(str(spec.mm_factor))
+    for pos in portfolio.positions:
+        rec = table.records[table.index_of(pos.instrument_id)]
+        add_on[rec.underlying] += abs(pos.qty_e8) * rec.add_on_e6
+        i = snapshot.index(pos.instrument_id)
+        if snapshot.kind[i] == "option":
+            f = snapshot.forward[i]
+            t = snapshot.ttm_years[i] * 365.25 / spec.days_per_year
+            g = float(black76.gamma(f, snapshot.strike[i], t, snapshot.mark_iv[i])) * f * f / 100.0
+            gamma[snapshot.underlying[i]] += g * pos.qty_e8 / QTY_SCALE
+    out = []
+    for u, um in enumerate(report.underlyings):
+        im = um.worst_loss_e14 + add_on[u]
+        bucket = scenario_bucket(spec, um.worst_scenario) if um.worst_scenario is not None else None
+        out.append({
+            "underlying": um.underlying,
+            "scan_range": spec.scan_range(um.underlying, snapshot.reference_vol),
+            "reference_vol": snapshot.reference_vol.get(um.underlying),
+            "worst_case_usd": usd_str(um.worst_loss_e14),
+            "worst_case_bucket": bucket.to_json() if bucket else None,
+            "worst_scenario_label": um.worst_label,
+            "roll_shock": None,
+            "delta_shock": None,
+            "add_on_usd": usd_str(add_on[u]),
+            "initial_margin_usd": usd_str(im),
+            "maintenance_margin_usd": usd_str(math.ceil(mm * im)),
+            "net_delta_usd": usd_str(um.net_delta_e14),
+            "net_gamma_usd_per_1pct": round(gamma[um.underlying], 6),
+            "net_vega_usd_per_vol_point": usd_str(um.net_vega_e14),
+        })  # fmt: skip
+    return out

@@ -5,21 +5,29 @@ Method (SPEC section 3). Per underlying u with scan range R (``public/methodolog
 scenario order and the weights):
 
 - price move m: every forward of u becomes F (1 + m);
-- vol shocks, multiplicative and expiry dependent, with dte = max(T x 365.25, dte_floor_days) days
+- times in years of the spec's day count (Y = 365.25 days, ACT/365.25, by default, or 365): T is
+  the snapshot's ACT/365.25 time to maturity x 365.25 / Y;
+- vol shocks, multiplicative and expiry dependent, with dte = max(T x Y, dte_floor_days) days
   and p = p_short if dte < dte_break_days else p_long, x = (dte_ref_days / dte)^p:
   ``up = max(sigma (1 + a_up[u] x), sigma_min_up)``, ``same = sigma``,
-  ``down = max(sigma (1 - a_down x), 0)``;
+  ``down = max(sigma (1 - a_down x), 0)``; in SPAN mode additive instead:
+  ``up = sigma + vol_scan_range[u]``, ``down = max(sigma - vol_scan_range[u], 0)``;
 - options are valued with Black-76 (``public/methodology/black76.py``, zero rate) on the shocked forward and
-  vol at T' = max(T - horizon_days / 365.25, 0); value(now) uses the unshocked F, sigma and T;
+  vol at T' = max(T - horizon_days / Y, 0); value(now) uses the unshocked F, sigma and T;
 - futures and perpetuals are linear: value change = F m, whatever the vol state;
 - pnl[s] = weight[s] x (value(scenario s) - value(now)); weight 1 on the standard table and
   extended_factor x R / |m| on the extended moves. A loss is negative.
+
+The scan range R of an underlying is ``spec.scan_range(u, snapshot.reference_vol)`` (fixed, or
+following the snapshot's reference vol).
 
 Per-unit record values: ``delta_e6`` the cash delta (Black-76 forward delta x F for options, F for
 linear instruments; USD per unit relative move of the underlying, SPEC's delta_spot x S at zero
 rate), ``vega_e6`` USD per vol point (0 for linear), ``add_on_e6`` = add_on[kind] x (F for futures
 and perpetuals, spot for options), ``mark_e6`` the Black-76 value for options and 0 for linear
-instruments (futures are marked to market daily, so they carry no value).
+instruments (futures are marked to market daily, so they carry no value). ``gamma_usd`` (float,
+not committed in the risk table) is the cash gamma: the change of cash delta for a 1 % move of
+the underlying, Black-76 gamma x F^2 / 100, USD per 1 coin notional (0 for linear instruments).
 
 Rounding: each output is computed in float64 and rounded once, after weighting, with
 ``public.fixed_point.to_fixed`` (half away from zero). Inverse (coin-margined) P&L and cross-
@@ -37,7 +45,7 @@ from public.fixed_point import RECORD_BITS, USD_SCALE, to_fixed
 from public.methodology import black76
 from public.methodology.spec import ScenarioSpec, scenario_grid
 
-DAYS_PER_YEAR = 365.25  #: ACT/365.25, as the snapshot's time to maturity
+SNAPSHOT_DAYS_PER_YEAR = 365.25  #: the snapshot's time to maturity is ACT/365.25
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +54,8 @@ class RiskArrays:
 
     ``pnl_e6`` int64 (n, S), ``delta_e6``, ``vega_e6``, ``add_on_e6``, ``mark_e6`` int64 (n,), all
     USD x 1e6 per 1 coin notional (vega per vol point); ``pnl_usd`` float64 (n, S) is ``pnl_e6``
-    before rounding, in USD; ``labels`` maps each underlying to its S scenario labels.
+    before rounding, in USD; ``gamma_usd`` float64 (n,) cash gamma, USD per 1 % move; ``labels``
+    maps each underlying to its S scenario labels; ``scan_range`` each underlying's R (fraction).
     """
 
     pnl_e6: np.ndarray
@@ -56,6 +65,8 @@ class RiskArrays:
     mark_e6: np.ndarray
     pnl_usd: np.ndarray
     labels: dict[str, tuple[str, ...]]
+    gamma_usd: np.ndarray | None = None
+    scan_range: dict[str, float] | None = None
 
 
 def shocked_vols(sigma, ttm_years, spec: ScenarioSpec, underlying: str) -> np.ndarray:
@@ -64,17 +75,20 @@ def shocked_vols(sigma, ttm_years, spec: ScenarioSpec, underlying: str) -> np.nd
     Parameters
     ----------
     sigma : array_like, shape (n,), fraction per sqrt(year)
-    ttm_years : array_like, shape (n,), years ACT/365.25
-    spec, underlying : the shock parameters (a_up is per underlying)
+    ttm_years : array_like, shape (n,), years of the spec's day count (``spec.days_per_year``)
+    spec, underlying : the shock parameters (a_up, vol_scan_range are per underlying)
 
     Returns
     -------
     np.ndarray[float64], shape (n, 3)
         Columns by vol-state code: 0 up, 1 same, 2 down.
     """
-    vs = spec.vol_shock
     sigma = np.asarray(sigma, dtype=np.float64)
-    dte = np.maximum(np.asarray(ttm_years, dtype=np.float64) * DAYS_PER_YEAR, vs["dte_floor_days"])
+    if spec.grid == "span":
+        shift = spec.span["vol_scan_range"][underlying]
+        return np.stack([sigma + shift, sigma, np.maximum(sigma - shift, 0.0)], axis=1)
+    vs = spec.vol_shock
+    dte = np.maximum(np.asarray(ttm_years, dtype=np.float64) * spec.days_per_year, vs["dte_floor_days"])
     p = np.where(dte < vs["dte_break_days"], vs["p_short"], vs["p_long"])
     x = (vs["dte_ref_days"] / dte) ** p
     up = np.maximum(sigma * (1.0 + vs["a_up"][underlying] * x), vs["sigma_min_up"])
@@ -130,10 +144,13 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
     for kind, r in spec.add_on.items():  # 3 kinds; options are replaced below (rate x spot)
         rate[snapshot.kind == kind] = r
     add_on = rate * forward
-    horizon = spec.horizon_days / DAYS_PER_YEAR
-    labels = {}
+    gamma = np.zeros(n)
+    horizon = spec.horizon_days / spec.days_per_year
+    ttm = snapshot.ttm_years * (SNAPSHOT_DAYS_PER_YEAR / spec.days_per_year)
+    labels, ranges = {}, {}
     for u in spec.underlyings:
-        grid = scenario_grid(spec, u)
+        ranges[u] = spec.scan_range(u, snapshot.reference_vol)
+        grid = scenario_grid(spec, u, ranges[u])
         labels[u] = grid.labels
         of_u = snapshot.underlying == u
         lin = np.flatnonzero(of_u & ~is_option)
@@ -141,7 +158,7 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
         opt = np.flatnonzero(of_u & is_option)
         if opt.size == 0:
             continue
-        f, k, t, sigma = forward[opt], snapshot.strike[opt], snapshot.ttm_years[opt], snapshot.mark_iv[opt]
+        f, k, t, sigma = forward[opt], snapshot.strike[opt], ttm[opt], snapshot.mark_iv[opt]
         call = snapshot.is_call[opt]
         now = black76.price(f, k, t, sigma, call)
         sigma_s = shocked_vols(sigma, t, spec, u)[:, grid.vol_state]
@@ -150,6 +167,7 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
         mark[opt] = now
         delta[opt] = black76.delta(f, k, t, sigma, call) * f
         vega[opt] = black76.vega(f, k, t, sigma)
+        gamma[opt] = black76.gamma(f, k, t, sigma) * f * f / 100.0
         add_on[opt] = spec.add_on["option"] * snapshot.spot[u]
     names = snapshot.names
     return RiskArrays(
@@ -160,5 +178,7 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
         mark_e6=_fixed(mark, "mark", names),
         pnl_usd=pnl,
         labels=labels,
+        gamma_usd=gamma,
+        scan_range=ranges,
     )
 

@@ -11,7 +11,11 @@ builds the instrument universe:
   forward = median of its ``futures_price`` values, expiry 08:00 UTC;
 - one perpetual per currency, forward = spot (the file has no perpetual row; data README).
 
-Spot = median of ``index_price`` over the currency's rows (USD). Instruments are ordered by
+Spot = median of ``index_price`` over the currency's rows (USD). The reference vol of a currency
+(``reference_vol``, used by scan ranges that follow the market) is its 30-day ATM implied vol
+(``atm_reference_vol``). A futures-and-perpetuals marks snapshot (``public/methodology/marks.py``,
+written by ``zkmargin snapshot marks``) is read by the same ``load_snapshot``: its perpetual at
+its own mark and its reference vol as stated in the file. Instruments are ordered by
 canonical id ascending, independent of CSV row order. Instrument names, keys and canonical ids
 are ``public.methodology.instrument``'s.
 
@@ -39,6 +43,8 @@ MAX_IV = 5.0  #: 500 % vol; the real chain's highest is 168 %
 MAX_FORWARD_RATIO = 2.0  #: forward or futures price within [spot / 2, 2 spot]; real: 0.9999 .. 1.04
 MAX_STRIKE_RATIO = 100.0  #: strike within [spot / 100, 100 spot]; real: 0.33 .. 4.2 x spot
 TTM_TOLERANCE_S = 60.0  #: time_to_maturity may differ from expiry_datetime - timestamp by this
+MARKS_COLUMNS = ("timestamp", "instrument_name", "currency", "mark_price", "index_price", "reference_vol")
+REFERENCE_TENOR_DAYS = 30.0  #: the reference vol's tenor, as Deribit's DVOL
 REQUIRED_COLUMNS = (
     "timestamp", "instrument_name", "underlying", "underlying_name", "option_type", "strike",
     "expiry_datetime", "time_to_maturity", "mark_price", "futures_price", "futures_instrument_name",
@@ -73,6 +79,7 @@ class MarketSnapshot:
     mark_price_coin: np.ndarray
     exchange_delta: np.ndarray
     exchange_vega: np.ndarray
+    reference_vol: dict[str, float] = field(default_factory=dict)  #: currency -> fraction per sqrt(year)
     _rows: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self):
@@ -204,6 +211,89 @@ def _option_row(row: dict, where: str, ts: datetime) -> tuple:
     return key, name, forward, ttm, iv, mark, delta, vega, spot
 
 
+def _snapshot(ts, source, raw, spot, rows, reference_vol) -> MarketSnapshot:
+    """A MarketSnapshot of ``rows`` (key, name, forward, ttm, iv, mark, delta, vega), sorted by id."""
+    rows = sorted(rows, key=lambda r: r[0].instrument_id)
+    keys = tuple(r[0] for r in rows)
+    nan = math.nan
+    col = lambda j: np.array([r[j] for r in rows], dtype=np.float64)  # noqa: E731
+    return MarketSnapshot(
+        timestamp=ts,
+        epoch=(ts - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(seconds=1),
+        source=source,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        spot=spot,
+        names=tuple(r[1] for r in rows),
+        keys=keys,
+        instrument_ids=tuple(k.instrument_id for k in keys),
+        underlying=np.array([k.underlying for k in keys]),
+        kind=np.array([k.kind for k in keys]),
+        is_call=np.array([k.option_type == "call" for k in keys], dtype=bool),
+        strike=np.array([nan if k.strike is None else k.strike for k in keys], dtype=np.float64),
+        ttm_years=col(3),
+        forward=col(2),
+        mark_iv=col(4),
+        mark_price_coin=col(5),
+        exchange_delta=col(6),
+        exchange_vega=col(7),
+        reference_vol=reference_vol,
+    )
+
+
+def _future_row(fkey, fname, price: float, ts: datetime, where: str) -> tuple:
+    """A dated future's row tuple; SnapshotError if it expired before ``ts``."""
+    e = fkey.expiry
+    ttm = (datetime(e.year, e.month, e.day, EXPIRY_HOUR_UTC, tzinfo=timezone.utc) - ts) / YEAR
+    if ttm <= 0:
+        raise SnapshotError(f"{where}: future {fname} expired before the snapshot")
+    return (fkey, fname, price, ttm, math.nan, math.nan, math.nan, math.nan)
+
+
+def _load_marks(reader, source: str, raw: bytes) -> MarketSnapshot:
+    """A futures-and-perpetuals marks snapshot (MARKS_COLUMNS; public/methodology/marks.py writes it).
+
+    Per row: one perpetual or dated future at its ``mark_price`` (USD); per currency the spot is
+    ``index_price`` and the reference vol ``reference_vol`` (the same on every row of a currency).
+    SnapshotError names the line: a second timestamp, an option or unknown name, a duplicate, a
+    value not positive and finite, rows of one currency that disagree, a perpetual missing.
+    """
+    ts, rows, seen, spot, ref = None, [], {}, {}, {}
+    for row in reader:
+        where = f"{source} line {reader.line_num}"
+        if None in row or None in row.values():
+            raise SnapshotError(f"{where}: field count differs from the header's {len(reader.fieldnames)}")
+        row_ts = _utc(row, "timestamp", where)
+        if ts is not None and row_ts != ts:
+            raise SnapshotError(f"{where}: timestamp {row['timestamp']} differs from the first row's {ts.isoformat()}")
+        ts = row_ts
+        try:
+            key = parse_instrument_name(row["instrument_name"])
+        except ValueError as exc:
+            raise SnapshotError(f"{where}: {exc}") from None
+        cur = row["currency"]
+        if key.kind == "option" or key.underlying != cur:
+            raise SnapshotError(f"{where}: {row['instrument_name']} is not a {cur} future or perpetual")
+        if key.instrument_id in seen:
+            raise SnapshotError(f"{where}: duplicate instrument {row['instrument_name']} (first on line {seen[key.instrument_id]})")
+        seen[key.instrument_id] = reader.line_num
+        mark = _number(row, "mark_price", where, "positive")
+        for column, per_ccy in (("index_price", spot), ("reference_vol", ref)):
+            v = _number(row, column, where, "positive")
+            if per_ccy.setdefault(cur, v) != v:
+                raise SnapshotError(f"{where}: {column} {v:g} differs from {per_ccy[cur]:g} on an earlier {cur} row")
+        _plausible(where, ref[cur], spot[cur], mark_price=mark)
+        if key.kind == "perpetual":
+            rows.append((key, row["instrument_name"], mark, 0.0, math.nan, math.nan, math.nan, math.nan))
+        else:
+            rows.append(_future_row(key, row["instrument_name"], mark, ts, where))
+    if ts is None:
+        raise SnapshotError(f"{source}: no instrument rows")
+    lacking = sorted(set(spot) - {r[0].underlying for r in rows if r[0].kind == "perpetual"})
+    if lacking:
+        raise SnapshotError(f"{source}: no {lacking[0]}-PERPETUAL row")
+    return _snapshot(ts, source, raw, spot, rows, ref)
+
+
 def load_snapshot(path) -> MarketSnapshot:
     """Read and validate a Deribit option-chain CSV (fixtures/snapshots/README.md).
 
@@ -228,6 +318,8 @@ def load_snapshot(path) -> MarketSnapshot:
     if not text.strip():
         raise SnapshotError(f"{source}: empty file")
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    if "option_type" not in (reader.fieldnames or ()) and set(MARKS_COLUMNS) <= set(reader.fieldnames or ()):
+        return _load_marks(reader, source, raw)
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise SnapshotError(f"{source} line 1: missing required column(s) {', '.join(missing)}")
@@ -265,33 +357,42 @@ def load_snapshot(path) -> MarketSnapshot:
     spot = {u: float(np.median(v)) for u, v in index_px.items()}
     nan = math.nan
     for fkey, fname, line, prices in futures.values():
-        e = fkey.expiry
-        ttm = (datetime(e.year, e.month, e.day, EXPIRY_HOUR_UTC, tzinfo=timezone.utc) - ts) / YEAR
-        if ttm <= 0:
-            raise SnapshotError(f"{source} line {line}: future {fname} expired before the snapshot")
-        rows.append((fkey, fname, float(np.median(prices)), ttm, nan, nan, nan, nan))
+        rows.append(_future_row(fkey, fname, float(np.median(prices)), ts, f"{source} line {line}"))
     for u in spot:
         rows.append((InstrumentKey(u, "perpetual", None, None, None), f"{u}-PERPETUAL", spot[u], 0.0, nan, nan, nan, nan))
-    rows.sort(key=lambda r: r[0].instrument_id)
-    keys = tuple(r[0] for r in rows)
-    col = lambda j: np.array([r[j] for r in rows], dtype=np.float64)  # noqa: E731
-    return MarketSnapshot(
-        timestamp=ts,
-        epoch=(ts - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(seconds=1),
-        source=source,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        spot=spot,
-        names=tuple(r[1] for r in rows),
-        keys=keys,
-        instrument_ids=tuple(k.instrument_id for k in keys),
-        underlying=np.array([k.underlying for k in keys]),
-        kind=np.array([k.kind for k in keys]),
-        is_call=np.array([k.option_type == "call" for k in keys], dtype=bool),
-        strike=np.array([nan if k.strike is None else k.strike for k in keys], dtype=np.float64),
-        ttm_years=col(3),
-        forward=col(2),
-        mark_iv=col(4),
-        mark_price_coin=col(5),
-        exchange_delta=col(6),
-        exchange_vega=col(7),
-    )
+    return _snapshot(ts, source, raw, spot, rows, {u: atm_reference_vol(rows, u) for u in spot})
+
+
+def atm_reference_vol(rows, underlying: str) -> float:
+    """30-day at-the-money implied vol of ``underlying``, fraction per sqrt(year) (NaN without options).
+
+    Per expiry (forward and T: the medians over its options, so CSV row order does not matter):
+    the ATM vol is the IV linearly interpolated in log-moneyness ln(K / F) at K = F
+    between the strikes on either side of the forward (calls and puts of a strike averaged; the
+    nearest strike's if F is outside the listed ones). Across expiries: total variance
+    sigma^2 T is interpolated linearly in T at REFERENCE_TENOR_DAYS (ACT/365.25), flat vol
+    outside the listed expiries. A DVOL-like level (Deribit's DVOL integrates the whole smile,
+    this uses the ATM point only). ``rows``: load_snapshot's (key, name, forward, ttm, iv, ...).
+    """
+    by_expiry: dict = {}
+    for key, _, forward, ttm, iv, *_ in rows:
+        if key.kind == "option" and key.underlying == underlying:
+            ttms, forwards, strikes = by_expiry.setdefault(key.expiry, ([], [], {}))
+            ttms.append(ttm), forwards.append(forward), strikes.setdefault(key.strike, []).append(iv)
+    points = []
+    for ttms, forwards, strikes in (by_expiry[e] for e in sorted(by_expiry)):
+        ttm, forward = float(np.median(ttms)), float(np.median(forwards))
+        ks = sorted(strikes)
+        x = np.log(np.array(ks) / forward)
+        vols = np.array([np.mean(strikes[k]) for k in ks])
+        points.append((ttm, float(np.interp(0.0, x, vols))))
+    if not points:
+        return math.nan
+    t_ref = REFERENCE_TENOR_DAYS / 365.25
+    ts_, vs_ = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    if t_ref <= ts_[0]:
+        return float(vs_[0])
+    if t_ref >= ts_[-1]:
+        return float(vs_[-1])
+    w = float(np.interp(t_ref, ts_, vs_ * vs_ * ts_))
+    return math.sqrt(w / t_ref)

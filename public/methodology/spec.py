@@ -17,6 +17,19 @@ Scenario order (fixed; the circuit and the risk table index scenarios this way),
 
 The default spec has 27 + 8 = 35 scenarios per underlying. Vol-state codes in ``ScenarioGrid``
 are by name (0 up, 1 same, 2 down) whatever the file order.
+
+Optional method fields (absent: the behaviour above, so older files keep their meaning):
+
+- ``"day_count"``: ``"ACT/365.25"`` (default, as the snapshot CSV's time to maturity) or
+  ``"ACT/365"`` (Deribit's 365-day year) for Black-76 times and the vol shocks' days to expiry;
+- ``"grid": "span"`` with ``"span": {"extreme_multiple", "cover_fraction", "vol_scan_range"}``:
+  the CME SPAN 16-scenario grid instead of the Deribit table (``span_grid``); ``price_buckets``,
+  ``vol_states``, ``vol_shock``, ``extended_moves`` and ``extended_factor`` are then refused;
+- a ``price_range`` entry may be a rule that follows the market instead of a number:
+  ``{"vol_multiple": z, "horizon_days": h, "floor": f, "cap": c}`` gives the scan range
+  ``R = min(cap, max(floor, z x sigma_ref x sqrt(h / 365)))`` with sigma_ref the snapshot's
+  reference vol of the underlying (``MarketSnapshot.reference_vol``: 30-day ATM implied vol of an
+  option chain, or the EWMA realised vol stated in a marks snapshot); ``ScenarioSpec.scan_range``.
 """
 
 from __future__ import annotations
@@ -35,9 +48,33 @@ from public.methodology.instrument import KIND_CODES, UNDERLYING_CODES
 
 SPEC_FORMAT = "zkmargin-scenario-spec"
 VOL_STATES = ("up", "same", "down")  #: vol-state codes 0, 1, 2 in ``ScenarioGrid.vol_state``
-OPTIONAL = {"source": "", "description": "", "extended_factor": 1.0, "gain_offset": 0.0, "horizon_days": 0.0}
+OPTIONAL = {"source": "", "description": "", "extended_factor": 1.0, "gain_offset": 0.0, "horizon_days": 0.0,
+            "day_count": "ACT/365.25", "grid": "deribit", "span": None}  # fmt: skip
 REQUIRED = ("spec", "version", "name", "underlyings", "price_range", "price_buckets", "vol_states", "vol_shock",
             "extended_moves", "add_on", "mm_factor", "collateral", "fixed_point")  # fmt: skip
+DERIBIT_GRID_ONLY = ("price_buckets", "vol_states", "vol_shock", "extended_moves", "extended_factor")
+DAY_COUNTS = {"ACT/365.25": 365.25, "ACT/365": 365.0}  #: day-count name -> days per year
+SPAN_FIELDS = ("extreme_multiple", "cover_fraction", "vol_scan_range")
+VOL_RANGE_FIELDS = ("vol_multiple", "horizon_days", "floor", "cap")
+#: SPAN price moves as fractions of the scan range, with their vol state, in CME scenario order 1..14
+SPAN_STANDARD = tuple((frac, vol) for frac in (0, 1 / 3, -1 / 3, 2 / 3, -2 / 3, 1, -1) for vol in ("up", "down"))
+
+
+@dataclass(frozen=True)
+class VolRange:
+    """A scan range that follows the market: ``min(cap, max(floor, vol_multiple x sigma x
+    sqrt(horizon_days / 365)))`` for a reference vol sigma (fraction per sqrt(year))."""
+
+    vol_multiple: float
+    horizon_days: float
+    floor: float
+    cap: float
+
+    def of(self, sigma: float) -> float:
+        return min(self.cap, max(self.floor, self.vol_multiple * sigma * math.sqrt(self.horizon_days / 365.0)))
+
+    def to_json(self) -> dict:
+        return {f: getattr(self, f) for f in VOL_RANGE_FIELDS}
 VOL_SHOCK_FIELDS = ("a_up", "a_down", "sigma_min_up", "dte_floor_days", "dte_ref_days", "dte_break_days", "p_short", "p_long")
 
 
@@ -56,7 +93,7 @@ class ScenarioSpec:
     name: str
     version: int
     underlyings: tuple[str, ...]
-    price_range: dict[str, float]
+    price_range: dict[str, float | VolRange]
     price_buckets: int
     vol_states: tuple[str, ...]
     vol_shock: dict
@@ -67,11 +104,44 @@ class ScenarioSpec:
     add_on: dict[str, float]
     mm_factor: float
     collateral: dict[str, tuple[float, float | str]]
+    day_count: str = "ACT/365.25"
+    grid: str = "deribit"
+    span: dict | None = None  #: SPAN mode: extreme_multiple, cover_fraction, vol_scan_range {u: vol}
 
     @property
     def n_scenarios(self) -> int:
-        """Scenarios per underlying: (2B + 1) x vol states + extended moves (35 by default)."""
+        """Scenarios per underlying: (2B + 1) x vol states + extended moves (35 by default); 16 for SPAN."""
+        if self.grid == "span":
+            return len(SPAN_STANDARD) + 2
         return (2 * self.price_buckets + 1) * len(self.vol_states) + len(self.extended_moves)
+
+    @property
+    def days_per_year(self) -> float:
+        """365.25 (ACT/365.25) or 365 (ACT/365)."""
+        return DAY_COUNTS[self.day_count]
+
+    @property
+    def follows_market(self) -> bool:
+        """True if some scan range is a ``VolRange`` (it then depends on the snapshot)."""
+        return any(isinstance(r, VolRange) for r in self.price_range.values())
+
+    def scan_range(self, underlying: str, reference_vol: dict[str, float] | None = None) -> float:
+        """Price scan range R of ``underlying`` (fraction of the forward).
+
+        A fixed number, or a ``VolRange`` applied to ``reference_vol[underlying]`` (the snapshot's;
+        fraction per sqrt(year)). Raises SpecError if the rule needs a reference vol that is missing
+        or not positive and finite, or if the range reaches 1 (or, in SPAN mode, the extreme move does).
+        """
+        r = self.price_range[underlying]
+        if isinstance(r, VolRange):
+            sigma = (reference_vol or {}).get(underlying)
+            if sigma is None or not math.isfinite(sigma) or sigma <= 0:
+                raise SpecError(f"spec {self.name}: price_range.{underlying} follows the market, but the snapshot has no reference vol for {underlying}")
+            r = r.of(sigma)
+        top = r * (self.span["extreme_multiple"] if self.grid == "span" else 1.0)
+        if top >= 1.0:
+            raise SpecError(f"spec {self.name}: the scan range of {underlying} gives a move of {top:.4g} >= 100 %")
+        return r
 
     @property
     def assets(self) -> tuple[str, ...]:
@@ -127,26 +197,44 @@ def load_spec(path) -> ScenarioSpec:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
-        if len(raw) > 2**20:
+        if path.stat().st_size > 2**20:
             raise SpecError(f"spec {path.name} is larger than 1 MiB")
-        from public.json_input import json_depth
-
-        if json_depth(raw) > 64:
-            raise SpecError(f"spec {path.name} is nested deeper than 64 levels")
-        obj = json.loads(raw, object_pairs_hook=_no_duplicate_keys)
+        raw = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+    return load_spec_bytes(raw, path.name)
+
+
+def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
+    """``load_spec`` of file bytes already read; ``source`` names them in errors."""
+    from public.json_input import json_depth
+
+    try:
+        if len(raw) > 2**20:
+            raise SpecError(f"spec {source} is larger than 1 MiB")
+        if json_depth(raw) > 64:
+            raise SpecError(f"spec {source} is nested deeper than 64 levels")
+        obj = json.loads(raw, object_pairs_hook=_no_duplicate_keys)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise SpecError(f"spec {path.name} is not valid JSON: {exc}") from None
+        raise SpecError(f"spec {source} is not valid JSON: {exc}") from None
     if not isinstance(obj, dict):
-        raise SpecError(f"spec {path.name}: top level must be a JSON object")
+        raise SpecError(f"spec {source}: top level must be a JSON object")
     unknown = sorted(set(obj) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
         raise SpecError(f"spec field {unknown[0]} is unknown (known: {', '.join(REQUIRED + tuple(OPTIONAL))})")
+    grid = obj.get("grid", "deribit")
+    if grid not in ("deribit", "span"):
+        raise SpecError(f"spec field grid: {grid!r} is not 'deribit' or 'span'")
+    if (grid == "span") != ("span" in obj):
+        raise SpecError("spec field span: required with grid 'span' and only then")
     for field in REQUIRED:
-        if field not in obj:
+        if field not in obj and not (grid == "span" and field in DERIBIT_GRID_ONLY):
             raise SpecError(f"spec field {field} is missing")
+    if grid == "span" and any(f in obj for f in DERIBIT_GRID_ONLY):
+        raise SpecError(f"spec field {next(f for f in DERIBIT_GRID_ONLY if f in obj)} has no meaning with grid 'span'")
+    day_count = obj.get("day_count", OPTIONAL["day_count"])
+    if day_count not in DAY_COUNTS:
+        raise SpecError(f"spec field day_count: {day_count!r} is not one of {', '.join(DAY_COUNTS)}")
     if obj["spec"] != SPEC_FORMAT:
         raise SpecError(f"spec field spec: {obj['spec']!r} is not {SPEC_FORMAT!r}")
     if _typed(obj, "version", int) != 1:
@@ -158,28 +246,11 @@ def load_spec(path) -> ScenarioSpec:
     unds = tuple(_typed(obj, "underlyings", list))
     if not unds or len(set(unds)) != len(unds) or any(u not in UNDERLYING_CODES for u in unds):
         raise SpecError(f"spec field underlyings: {list(unds)} must be distinct names from {sorted(UNDERLYING_CODES)}")
-    vol_states = tuple(_typed(obj, "vol_states", list))
-    if sorted(map(str, vol_states)) != sorted(VOL_STATES) or len(vol_states) != 3:
-        raise SpecError(f"spec field vol_states: {list(vol_states)} is not a permutation of {list(VOL_STATES)}")
-    shock = _typed(obj, "vol_shock", dict)
-    extra = sorted(set(shock) - set(VOL_SHOCK_FIELDS))
-    if extra:
-        raise SpecError(f"spec field vol_shock.{extra[0]} is unknown")
-    for field in VOL_SHOCK_FIELDS:
-        if field not in shock:
-            raise SpecError(f"spec field vol_shock.{field} is missing")
-    a_up = shock["a_up"]  # one number for all underlyings, or one per underlying
-    vol_shock = {"a_up": _per(shock, "a_up", unds, where="vol_shock.") if isinstance(a_up, dict)
-                 else {u: _num(a_up, "vol_shock.a_up", 0) for u in unds}}  # fmt: skip
-    for field in VOL_SHOCK_FIELDS[1:]:
-        positive = field in ("dte_floor_days", "dte_ref_days")
-        vol_shock[field] = _num(shock[field], f"vol_shock.{field}", 0, lo_open=positive)
-    buckets = _typed(obj, "price_buckets", int)
-    if buckets < 1:
-        raise SpecError(f"spec field price_buckets: {buckets} must be >= 1")
-    moves = tuple(_num(m, f"extended_moves[{i}]", -1, lo_open=True) for i, m in enumerate(_typed(obj, "extended_moves", list)))
-    if 0.0 in moves:
-        raise SpecError(f"spec field extended_moves[{moves.index(0.0)}]: a move of 0 has no weight R/|m|")
+    if grid == "span":
+        span, vol_states, vol_shock, buckets, moves = _span(obj, unds), ("up", "down"), {}, 3, ()
+    else:
+        span = None
+        vol_states, vol_shock, buckets, moves = _deribit_grid(obj, unds)
     collateral = {}
     for asset, c in _typed(obj, "collateral", dict).items():
         if not isinstance(c, dict) or set(c) != {"haircut", "price"}:
@@ -202,7 +273,7 @@ def load_spec(path) -> ScenarioSpec:
         name=name,
         version=1,
         underlyings=unds,
-        price_range=_per(obj, "price_range", unds, 0, hi=1, lo_open=True, hi_open=True),
+        price_range=_price_ranges(obj, unds),
         price_buckets=buckets,
         vol_states=vol_states,
         vol_shock=vol_shock,
@@ -213,7 +284,75 @@ def load_spec(path) -> ScenarioSpec:
         add_on=_per(obj, "add_on", tuple(KIND_CODES)),
         mm_factor=_num(obj["mm_factor"], "mm_factor", 0, 1, lo_open=True),
         collateral=collateral,
+        day_count=day_count,
+        grid=grid,
+        span=span,
     )
+
+
+def _price_ranges(obj: dict, unds) -> dict[str, float | VolRange]:
+    """price_range: per underlying a fraction in (0, 1) or a VolRange object (module docstring)."""
+    d = _typed(obj, "price_range", dict)
+    if set(d) != set(unds):
+        raise SpecError(f"spec field price_range: keys {sorted(d)} must be exactly {sorted(unds)}")
+    out = {}
+    for u in unds:
+        where = f"price_range.{u}"
+        if not isinstance(d[u], dict):
+            out[u] = _num(d[u], where, 0, 1, lo_open=True, hi_open=True)
+            continue
+        if set(d[u]) != set(VOL_RANGE_FIELDS):
+            raise SpecError(f"spec field {where}: keys {sorted(d[u])} must be exactly {sorted(VOL_RANGE_FIELDS)}")
+        rule = VolRange(
+            vol_multiple=_num(d[u]["vol_multiple"], f"{where}.vol_multiple", 0, lo_open=True),
+            horizon_days=_num(d[u]["horizon_days"], f"{where}.horizon_days", 0, 3650, lo_open=True),
+            floor=_num(d[u]["floor"], f"{where}.floor", 0, 1, lo_open=True, hi_open=True),
+            cap=_num(d[u]["cap"], f"{where}.cap", 0, 1, lo_open=True, hi_open=True),
+        )
+        if rule.cap < rule.floor:
+            raise SpecError(f"spec field {where}.cap: {rule.cap} is below floor {rule.floor}")
+        out[u] = rule
+    return out
+
+
+def _deribit_grid(obj: dict, unds) -> tuple:
+    """(vol_states, vol_shock, price_buckets, extended_moves) of the Deribit table, validated."""
+    vol_states = tuple(_typed(obj, "vol_states", list))
+    if sorted(map(str, vol_states)) != sorted(VOL_STATES) or len(vol_states) != 3:
+        raise SpecError(f"spec field vol_states: {list(vol_states)} is not a permutation of {list(VOL_STATES)}")
+    shock = _typed(obj, "vol_shock", dict)
+    extra = sorted(set(shock) - set(VOL_SHOCK_FIELDS))
+    if extra:
+        raise SpecError(f"spec field vol_shock.{extra[0]} is unknown")
+    for field in VOL_SHOCK_FIELDS:
+        if field not in shock:
+            raise SpecError(f"spec field vol_shock.{field} is missing")
+    a_up = shock["a_up"]  # one number for all underlyings, or one per underlying
+    vol_shock = {"a_up": _per(shock, "a_up", unds, where="vol_shock.") if isinstance(a_up, dict)
+                 else {u: _num(a_up, "vol_shock.a_up", 0) for u in unds}}  # fmt: skip
+    for field in VOL_SHOCK_FIELDS[1:]:
+        positive = field in ("dte_floor_days", "dte_ref_days")
+        vol_shock[field] = _num(shock[field], f"vol_shock.{field}", 0, lo_open=positive)
+    buckets = _typed(obj, "price_buckets", int)
+    if buckets < 1:
+        raise SpecError(f"spec field price_buckets: {buckets} must be >= 1")
+    moves = tuple(_num(m, f"extended_moves[{i}]", -1, lo_open=True) for i, m in enumerate(_typed(obj, "extended_moves", list)))
+    if 0.0 in moves:
+        raise SpecError(f"spec field extended_moves[{moves.index(0.0)}]: a move of 0 has no weight R/|m|")
+    return vol_states, vol_shock, buckets, moves
+
+
+def _span(obj: dict, unds) -> dict:
+    """The SPAN parameters: extreme_multiple >= 1, cover_fraction in [0, 1], vol_scan_range per
+    underlying (absolute vol, fraction per sqrt(year), >= 0)."""
+    span = _typed(obj, "span", dict)
+    if set(span) != set(SPAN_FIELDS):
+        raise SpecError(f"spec field span: keys {sorted(span)} must be exactly {sorted(SPAN_FIELDS)}")
+    return {
+        "extreme_multiple": _num(span["extreme_multiple"], "span.extreme_multiple", 1),
+        "cover_fraction": _num(span["cover_fraction"], "span.cover_fraction", 0, 1),
+        "vol_scan_range": _per(span, "vol_scan_range", unds, 0, where="span.", hi=5),
+    }
 
 
 @dataclass(frozen=True)
@@ -227,13 +366,65 @@ class ScenarioGrid:
     labels: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class WorstCaseBucket:
+    """Where the worst case sits, as Deribit reports it: ``source`` standard|extended, ``side``
+    left|right|center, ``bucket`` 1 = outermost move of that side, ``index`` the vol scenario
+    (0 down, 1 unchanged, 2 up; on a tie the unchanged one) or the extended entry."""
+
+    source: str
+    side: str
+    bucket: int
+    index: int
+
+    def to_json(self) -> dict:
+        return {"bucket": self.bucket, "side": self.side, "source": self.source, "index": self.index}
+
+
+def scenario_bucket(spec: ScenarioSpec, scenario: int) -> WorstCaseBucket:
+    """Where scenario ``scenario`` (0-based, the spec's order) sits, as Deribit reports a worst case.
+
+    Deribit grid: a standard-table scenario is ``standard`` with side left (price down), right
+    (up) or center, ``bucket`` 1 for the outermost move of its side (0 at the center) and
+    ``index`` Deribit's vol scenario (0 down, 1 unchanged, 2 up); an extended move is
+    ``extended`` with ``index`` its position in ``extended_moves``. SPAN grid: scenarios 1-14 are
+    ``standard`` (bucket 1 = the full range, 3 = a third), 15-16 ``extended`` (index 0 up, 1 down).
+    Raises IndexError outside 0 .. n_scenarios - 1.
+    """
+    if not 0 <= scenario < spec.n_scenarios:
+        raise IndexError(f"scenario {scenario} is not in 0..{spec.n_scenarios - 1}")
+    deribit_vol = {"down": 0, "same": 1, "up": 2}
+    if spec.grid == "span":
+        if scenario >= len(SPAN_STANDARD):
+            i = scenario - len(SPAN_STANDARD)
+            return WorstCaseBucket("extended", "right" if i == 0 else "left", 0, i)
+        frac, vol = SPAN_STANDARD[scenario]
+        side = "left" if frac < 0 else "right" if frac > 0 else "center"
+        return WorstCaseBucket("standard", side, 0 if frac == 0 else 4 - round(abs(frac) * 3), deribit_vol[vol])
+    n_vol, b = len(spec.vol_states), spec.price_buckets
+    n_std = (2 * b + 1) * n_vol
+    if scenario >= n_std:
+        i = scenario - n_std
+        return WorstCaseBucket("extended", "left" if spec.extended_moves[i] < 0 else "right", 0, i)
+    j = scenario // n_vol - b
+    side = "left" if j < 0 else "right" if j > 0 else "center"
+    return WorstCaseBucket("standard", side, 0 if j == 0 else b - abs(j) + 1, deribit_vol[spec.vol_states[scenario % n_vol]])
+
+
 def _pct(m: float) -> str:
     return "0%" if m == 0 else f"{m * 100:+.4g}%"
 
 
-def scenario_grid(spec: ScenarioSpec, underlying: str) -> ScenarioGrid:
-    """The grid of ``underlying`` in the fixed scenario order (module docstring); KeyError if unknown."""
-    r, b = spec.price_range[underlying], spec.price_buckets
+def scenario_grid(spec: ScenarioSpec, underlying: str, scan_range: float | None = None) -> ScenarioGrid:
+    """The grid of ``underlying`` in the fixed scenario order (module docstring); KeyError if unknown.
+
+    ``scan_range``: R, from ``spec.scan_range(underlying, snapshot.reference_vol)``; it may be
+    omitted only when the spec's range of the underlying is a fixed number.
+    """
+    r = spec.scan_range(underlying) if scan_range is None else scan_range
+    if spec.grid == "span":
+        return span_grid(spec, underlying, r)
+    b = spec.price_buckets
     moves, states, weights, labels = [], [], [], []
     for j in range(-b, b + 1):
         for state in spec.vol_states:
@@ -244,6 +435,26 @@ def scenario_grid(spec: ScenarioSpec, underlying: str) -> ScenarioGrid:
         w = spec.extended_factor * r / abs(m)
         moves.append(m), states.append(0), weights.append(w)
         labels.append(f"{underlying} {_pct(m)} ext x{w:.4g}")
+    return ScenarioGrid(np.array(moves), np.array(states, dtype=np.int64), np.array(weights), tuple(labels))
+
+
+def span_grid(spec: ScenarioSpec, underlying: str, scan_range: float) -> ScenarioGrid:
+    """CME SPAN's 16 scenarios for a price scan range R (source: CME Group, "CME SPAN: Standard
+    Portfolio Analysis of Risk", the standard risk-array scenarios):
+
+    1-14: price unchanged, up 1/3, down 1/3, up 2/3, down 2/3, up 3/3, down 3/3 of R, each at vol
+    up then vol down (``SPAN_STANDARD``), weight 1;
+    15-16: price up / down ``extreme_multiple`` x R at vol unchanged, weight ``cover_fraction``.
+    """
+    multiple, cover = spec.span["extreme_multiple"], spec.span["cover_fraction"]
+    moves, states, weights, labels = [], [], [], []
+    for frac, vol in SPAN_STANDARD:
+        moves.append(frac * scan_range), states.append(VOL_STATES.index(vol)), weights.append(1.0)
+        labels.append(f"{underlying} {_pct(frac * scan_range)} vol {vol}")
+    for sign in (1, -1):
+        m = sign * multiple * scan_range
+        moves.append(m), states.append(VOL_STATES.index("same")), weights.append(cover)
+        labels.append(f"{underlying} {_pct(m)} extreme x{cover:.4g}")
     return ScenarioGrid(np.array(moves), np.array(states, dtype=np.int64), np.array(weights), tuple(labels))
 
 

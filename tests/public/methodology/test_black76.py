@@ -135,3 +135,14 @@ def test_properties_on_random_inputs(f, log_moneyness, t, sigma):
         (d_call, ref.delta(f, k, t, sigma, True)), (black76.vega(f, k, t, sigma), ref.vega(f, k, t, sigma)),
     ):  # fmt: skip
         assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-12 * max(f, k))
+
+
+def test_gamma_is_the_second_derivative_in_the_forward():
+    f, k, t, s = 77000.0, np.array([60000.0, 77000.0, 95000.0]), 0.25, 0.45
+    h = 1.0
+    for call in (True, False):
+        fd = (black76.price(f + h, k, t, s, call) - 2 * black76.price(f, k, t, s, call) + black76.price(f - h, k, t, s, call)) / h**2
+        assert np.allclose(black76.gamma(f, k, t, s), fd, rtol=1e-4)
+    dd = (black76.delta(f + h, k, t, s, True) - black76.delta(f - h, k, t, s, True)) / (2 * h)
+    assert np.allclose(black76.gamma(f, k, t, s), dd, rtol=1e-6)
+    assert black76.gamma(f, k, 0.0, s).tolist() == [0.0, 0.0, 0.0]  # expired: no gamma
