@@ -4,21 +4,30 @@ The exchange's own numbers (issue 10, first slice): P&L in coin under Deribit's 
 worst case and its bucket, roll shock, delta shock, risk-matrix margin, IM and MM, with Deribit's
 parameter names (``private/pme/simulate`` ``model_params``). docs/methodology.md gives every rule
 and says which are Deribit's published ones and which are this project's choice where Deribit
-publishes none. This slice values linear inverse instruments (futures, perpetuals); options in
-coin are refused (``SpecError``) until the coin-margined option valuation lands.
+publishes none. Linear inverse instruments (futures, perpetuals) and inverse options (valued in
+coin with Black-76 at the shocked index) are covered.
 
-Inputs (``simulate(model_params, currency, positions, index_price, at)``):
+Inputs (``simulate(model_params, currency, positions, index_price, at, options=...)``):
 
 - ``model_params``: Deribit's ``model_params`` object (``currency_pair.<ccy>_usd``,
   ``currency.<ccy>``, ``general``);
 - ``positions``: {instrument name: size in coin} (Deribit's ``portfolio.position``; negative = short);
-- ``index_price``: USD per coin; ``at``: model time (aware datetime), for times to expiry.
+- ``index_price``: USD per coin; ``at``: model time (aware datetime), for times to expiry;
+- ``options``: {option name: (forward USD, mark IV fraction)} for every option in ``positions``
+  (``simulate_book`` takes them from a MarketSnapshot).
 
 Rules (all amounts in coin):
 
 - standard price moves: ``price_range * k / buckets_count`` for k = -buckets..+buckets, each at
   ``vol_scenarios_count`` vol scenarios (vector index = move * vol_scenarios_count + vol);
 - inverse future/perpetual of size N at move m: ``N (1 - 1/(1+m))`` (every vol scenario alike);
+- inverse option of size N: ``N (C(F (1+m), sigma_v) / (S (1+m)) - C(F, sigma) / S)``, C the Black-76
+  USD value (zero rate, T in 365-day years), S the index; vol scenarios in Deribit's order (down,
+  unchanged, up) with dte = max(T x 365, 1) days, p = short_term_vega_power if dte < 30 else
+  long_term_vega_power, x = (30 / dte)^p: ``up = max(sigma (1 + volatility_range_up x),
+  min_volatility_for_shock_up)``, ``down = sigma (1 - volatility_range_down x)`` (floored at 0);
+  extended entries at unchanged vol (our choice);
+- net delta (coin): futures and perpetuals N, options N x Black-76 delta (Deribit's N(d1) style);
 - aggregated: ``min(sum + pnl_offset, max_offsetable_pnl)`` per scenario;
 - extended moves (spec list, multiples of price_range times extended_table_factor), aggregated as
   ``min(sum + extended_dampener / index_price, 0)``;
@@ -98,12 +107,51 @@ def _years_to_expiry(key, at: datetime) -> float:
     return max((expiry - at).total_seconds(), 0.0) / (365 * 86400)
 
 
+def deribit_vols(sigma: float, t_years: float, pair: dict, ccy: str) -> tuple[float, float, float]:
+    """(down, unchanged, up) vol of an option with mark vol ``sigma`` and ``t_years`` (365-day) to
+    expiry under ``currency_pair.<ccy>_usd``'s shock parameters (module docstring)."""
+    where = f"currency_pair.{ccy}_usd"
+    dte = max(t_years * 365.0, 1.0)
+    power = _param(pair, "short_term_vega_power" if dte < 30.0 else "long_term_vega_power", where)
+    x = (30.0 / dte) ** power
+    up = max(sigma * (1.0 + _param(pair, "volatility_range_up", where) * x), _param(pair, "min_volatility_for_shock_up", where))
+    down = max(sigma * (1.0 - _param(pair, "volatility_range_down", where) * x), 0.0)
+    return down, sigma, up
+
+
+def _option_vectors(name, key, n, t, market, index, moves, ext_moves, n_vol, pair, ccy) -> tuple[dict, float]:
+    """(risk vectors in coin, coin delta) of ``n`` options ``name`` (module docstring)."""
+    from public.methodology import black76
+
+    if n_vol != 3:
+        raise SpecError(f"model_params.general.vol_scenarios_count = {n_vol}: options need Deribit's 3 vol scenarios")
+    try:
+        forward, sigma = (float(v) for v in market)
+    except (TypeError, ValueError):
+        raise PortfolioError(f"{name}: an option needs its forward and mark IV (options={{name: (forward, iv)}})") from None
+    if not (forward > 0 and 0 < sigma < 10 and forward < 1e12):
+        raise PortfolioError(f"{name}: forward {forward!r} and IV {sigma!r} must be positive and finite")
+    call = key.option_type == "call"
+    now = float(black76.price(forward, key.strike, t, sigma, call)) / index
+
+    def coin(m, vol):
+        return n * (float(black76.price(forward * (1 + m), key.strike, t, vol, call)) / (index * (1 + m)) - now)
+
+    vols = deribit_vols(sigma, t, pair, ccy)
+    return {
+        "standard": [coin(m, v) for m in moves for v in vols],
+        "extended": [coin(m, sigma) for m in ext_moves],
+    }, n * float(black76.delta(forward, key.strike, t, sigma, call))
+
+
 def simulate(model_params: dict, currency: str, positions: dict, index_price: float, at: datetime,
-             mmp_margin: float = 0.0, open_orders_margin: float = 0.0, spot_margin: float = 0.0) -> PmResult:
+             mmp_margin: float = 0.0, open_orders_margin: float = 0.0, spot_margin: float = 0.0,
+             options: dict | None = None) -> PmResult:  # fmt: skip
     """Deribit S:PM margins of ``positions`` (coin sizes) settled in ``currency`` (e.g. "btc").
 
+    ``options``: {option name: (forward USD, mark IV)} for every option in ``positions``.
     Raises SpecError on a missing or non-numeric model parameter, PortfolioError on an unknown
-    instrument, an option (not in this slice) or an instrument of another currency."""
+    instrument, an option without its market, or an instrument of another currency."""
     ccy = currency.lower()
     try:
         pair = model_params["currency_pair"][f"{ccy}_usd"]
@@ -137,14 +185,16 @@ def simulate(model_params: dict, currency: str, positions: dict, index_price: fl
             raise PortfolioError(str(exc)) from None
         if key.underlying.lower() != ccy:
             raise PortfolioError(f"{name}: settles in {key.underlying}, not {ccy.upper()}")
-        if key.kind not in ("future", "perpetual"):
-            raise PortfolioError(f"{name}: options are not yet valued in coin-margined mode")
         n = float(size)
+        t = _years_to_expiry(key, at)
+        if key.kind == "option":
+            vectors[name], delta = _option_vectors(name, key, n, t, (options or {}).get(name), index_price, moves, ext_moves, n_vol, pair, ccy)
+            delta_coin += delta
+            continue
         vectors[name] = {
             "standard": [n * (1 - 1 / (1 + m)) for m in moves for _ in range(n_vol)],
             "extended": [n * (1 - 1 / (1 + m)) for m in ext_moves],
         }
-        t = _years_to_expiry(key, at)
         roll += abs(n) * max(_param(cur, "min_annualised_move", f"currency.{ccy}"), _param(cur, "annualised_move_risk", f"currency.{ccy}") * t)
         delta_coin += n
 
@@ -184,3 +234,24 @@ def _worst(agg_std, agg_ext, moves, n_vol, buckets) -> tuple[float, WorstCaseBuc
             return -low, WorstCaseBucket("standard", side, bucket, vol)
     i = agg_ext.index(low)
     return -low, WorstCaseBucket("extended", "left" if EXTENDED_MOVES[i] < 0 else "right", 0, i)
+
+
+def simulate_book(model_params: dict, snapshot, portfolio) -> dict[str, PmResult]:
+    """S:PM margins of a portfolio (prover/trader/portfolio.py positions) on a MarketSnapshot, one
+    ``PmResult`` per settlement currency that the book holds (key: lower-case currency).
+
+    Sizes are qty_e8 / 1e8 coin; the index is ``snapshot.spot``; options take the snapshot's
+    forward and mark IV; the model time is the snapshot's timestamp. Collateral is not an input
+    of S:PM margin (Deribit nets it in the account's equity, not in the risk matrix).
+    Raises SpecError if ``model_params`` lacks a currency the book holds.
+    """
+    by_ccy: dict[str, dict] = {}
+    options: dict[str, tuple[float, float]] = {}
+    for pos in portfolio.positions:
+        i = snapshot.index(pos.instrument_id)
+        name = snapshot.names[i]
+        by_ccy.setdefault(str(snapshot.underlying[i]).lower(), {})[name] = pos.qty_e8 / 1e8
+        if snapshot.kind[i] == "option":
+            options[name] = (float(snapshot.forward[i]), float(snapshot.mark_iv[i]))
+    return {ccy: simulate(model_params, ccy, pos, snapshot.spot[ccy.upper()], snapshot.timestamp, options=options)
+            for ccy, pos in sorted(by_ccy.items())}  # fmt: skip

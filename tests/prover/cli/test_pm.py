@@ -45,3 +45,17 @@ def test_bad_input_is_a_named_error(tmp_path, edit, words):
     path = tmp_path / "in.json"
     path.write_text(json.dumps({"result": res}))
     assert_named_error(run("pm-simulate", path), words)
+
+
+def test_a_book_on_a_snapshot_per_settlement_currency():
+    params = REPO / "fixtures" / "deribit" / "deribit_pm_model_params_btc_eth.json"
+    snap = REPO / "fixtures" / "snapshots" / "deribit_btc_eth_snapshot_2026-08-22T1533Z.csv"
+    book = REPO / "fixtures" / "portfolios" / "demo_hedged_book.json"
+    r = run("pm-simulate", params, "--market", snap, "--portfolio", book, "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert set(out["margins"]) == {"btc", "eth"}
+    assert out["initial_margin_usd_total"] == pytest.approx(sum(out["initial_margin_usd"].values()))
+    text = run("pm-simulate", params, "--market", snap, "--portfolio", book).output
+    assert "total IM at the index" in text and "ETH" in text
+    assert_named_error(run("pm-simulate", params, "--market", snap), "--market and --portfolio together")

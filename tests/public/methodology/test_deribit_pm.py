@@ -81,7 +81,7 @@ def test_gains_do_not_offset_and_short_loses_on_the_right():
 
 
 @pytest.mark.parametrize(("positions", "words"), [
-    ({"BTC-28JUN24-70000-C": 1.0}, "options are not yet valued"),
+    ({"BTC-28JUN24-70000-C": 1.0}, "an option needs its forward and mark IV"),
     ({"ETH-PERPETUAL": 1.0}, "settles in ETH"),
 ])
 def test_refused_positions(positions, words):
@@ -97,3 +97,74 @@ def test_missing_or_bad_model_parameter_is_a_spec_error():
     del params["currency"]["btc"]
     with pytest.raises(SpecError, match="currency.btc"):
         run(params=params)
+
+
+OPT = "BTC-27SEP24-70000-C"
+PUT = "BTC-27SEP24-70000-P"
+MARKET = {OPT: (67500.0, 0.5), PUT: (67500.0, 0.5)}
+
+
+def test_an_option_is_valued_in_coin_at_the_shocked_index():
+    from public.methodology import black76
+    from public.methodology.deribit_pm import deribit_vols
+
+    r = run({OPT: 2.0}, options=MARKET)
+    s = EXAMPLE["index_price"]["btc_usd"]
+    expiry = datetime(2024, 9, 27, 8, tzinfo=timezone.utc)
+    t = (expiry - AT).total_seconds() / (365 * 86400)
+    pair = EXAMPLE["model_params"]["currency_pair"]["btc_usd"]
+    vols = deribit_vols(0.5, t, pair, "btc")
+    assert vols[1] == 0.5 and vols[0] < 0.5 < vols[2]
+    dte = t * 365
+    x = (30 / dte) ** pair["long_term_vega_power"]  # 102 days: the long-term power
+    assert vols[2] == pytest.approx(max(0.5 * (1 + 0.5 * x), 0.5)) and vols[0] == pytest.approx(0.5 * (1 - 0.25 * x))
+    now = black76.price(67500.0, 70000.0, t, 0.5, True) / s
+    for k, m in enumerate(r.moves):
+        for v in range(3):
+            want = 2.0 * (black76.price(67500.0 * (1 + m), 70000.0, t, vols[v], True) / (s * (1 + m)) - now)
+            assert r.initial_risk_vectors[OPT]["standard"][3 * k + v] == pytest.approx(float(want), rel=1e-12, abs=1e-15)
+    assert r.roll_shock == 0  # options carry no roll shock
+    assert r.net_delta_usd == pytest.approx(2.0 * float(black76.delta(67500.0, 70000.0, t, 0.5, True)) * s)
+
+
+def test_inverse_put_call_parity_holds_in_every_scenario():
+    s = EXAMPLE["index_price"]["btc_usd"]
+    call = run({OPT: 1.0}, options=MARKET).initial_risk_vectors[OPT]["standard"]
+    put = run({PUT: 1.0}, options=MARKET).initial_risk_vectors[PUT]["standard"]
+    moves = [0.16 * k / 4 for k in range(-4, 5)]
+    for k, m in enumerate(moves):
+        forward_coin = (67500.0 * (1 + m) - 70000.0) / (s * (1 + m)) - (67500.0 - 70000.0) / s
+        for v in range(3):  # vol drops out of call - put
+            assert call[3 * k + v] - put[3 * k + v] == pytest.approx(forward_coin, abs=1e-12)
+
+
+def test_a_short_call_loses_most_on_the_right_at_vol_up():
+    r = run({OPT: -5.0}, options=MARKET)
+    assert r.worst_case_bucket.to_json() == {"source": "standard", "side": "right", "bucket": 1, "index": 2}
+    long = run({OPT: 5.0}, options=MARKET).initial_risk_vectors[OPT]["standard"]
+    assert all(long[3 * k] < long[3 * k + 1] < long[3 * k + 2] for k in range(9))  # down < unchanged < up vol
+
+
+@pytest.mark.parametrize(("market", "words"), [({OPT: (0.0, 0.5)}, "must be positive"), ({OPT: (67500.0, "x")}, "needs its forward"), ({OPT: (67500.0, float("nan"))}, "must be positive")])
+def test_an_option_with_a_bad_market_is_refused(market, words):
+    with pytest.raises(PortfolioError, match=words):
+        run({OPT: 1.0}, options=market)
+
+
+def test_the_demo_book_on_the_real_snapshot():
+    from prover.trader.portfolio import load_portfolio
+    from public.methodology.deribit_pm import simulate_book
+    from public.methodology.snapshot import load_snapshot
+    from public.methodology.spec import load_spec
+
+    snap = load_snapshot(REPO / "fixtures/snapshots/deribit_btc_eth_snapshot_2026-08-22T1533Z.csv")
+    book = load_portfolio(REPO / "fixtures/portfolios/demo_hedged_book.json", snap, load_spec(REPO / "fixtures/spec/deribit_pm_v1.json"))
+    params = json.loads((REPO / "fixtures/deribit/deribit_pm_model_params_btc_eth.json").read_text())["model_params"]
+    res = simulate_book(params, snap, book)
+    assert set(res) == {"btc", "eth"}
+    for ccy, r in res.items():
+        assert r.initial_margin == pytest.approx(r.worst_case + r.roll_shock + r.delta_shock)
+        assert r.maintenance_margin == pytest.approx(0.8 * r.risk_matrix_margin)
+        n = sum(len(v["standard"]) for v in r.initial_risk_vectors.values())
+        assert n == 27 * len(r.initial_risk_vectors)
+    assert res["btc"].roll_shock == pytest.approx(16 * max(0.01, 0.075 * ((datetime(2026, 12, 25, 8, tzinfo=timezone.utc) - snap.timestamp).total_seconds() / (365 * 86400))))
