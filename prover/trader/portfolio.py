@@ -23,6 +23,7 @@ from pathlib import Path
 from public.errors import PortfolioError, RangeError
 from public.fixed_point import AMOUNT_BITS, CHALLENGE_BITS, QTY_BITS, QTY_SCALE, decimal_to_fixed
 from public.json_input import read_json_file
+from public.methodology.instrument import InstrumentKey, parse_instrument_name
 
 FORMAT = "zkmargin-portfolio/1"
 
@@ -79,6 +80,30 @@ def parse_collateral(raw: dict, assets, where: str = "") -> dict[str, int]:
     return out
 
 
+def _spot_keys(spec) -> list[InstrumentKey]:
+    """The spot instruments of ``spec.collateral_in_scenarios``, in the risk table's order."""
+    return [InstrumentKey(u, "spot", None, None, None) for u in spec.collateral_in_scenarios or {}]
+
+
+def _row_of(name: str, snapshot, spec, where: str) -> int:
+    """Risk-table row of an instrument: its snapshot row, or for a spot of
+    ``collateral_in_scenarios`` len(snapshot) + its place there. PortfolioError if neither."""
+    try:
+        return snapshot.index(name)
+    except KeyError:
+        pass
+    spots = [k.instrument_id for k in _spot_keys(spec)]
+    try:
+        key = parse_instrument_name(name)
+    except ValueError:
+        key = None
+    if key is not None and key.instrument_id in spots:
+        return len(snapshot) + spots.index(key.instrument_id)
+    if key is not None and key.kind == "spot":
+        raise PortfolioError(f"{where}: {name} is a spot holding: it counts only under a spec with collateral_in_scenarios for {key.underlying} (spec {spec.name} has none)")
+    raise PortfolioError(f"{where}: unknown instrument {name!r} (not in snapshot {snapshot.source})")
+
+
 def parse_portfolio(obj: dict, snapshot, spec, source: str = "portfolio") -> Portfolio:
     """Validate a portfolio object against the snapshot and spec; raises PortfolioError naming the entry."""
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
@@ -91,10 +116,7 @@ def parse_portfolio(obj: dict, snapshot, spec, source: str = "portfolio") -> Por
         where = f"{source}: position {n}"
         if not isinstance(p, dict) or "instrument" not in p or "quantity" not in p:
             raise PortfolioError(f"{where}: needs 'instrument' and 'quantity'")
-        try:
-            row = snapshot.index(str(p["instrument"]))
-        except KeyError:
-            raise PortfolioError(f"{where}: unknown instrument {p['instrument']!r} (not in snapshot {snapshot.source})") from None
+        row = _row_of(str(p["instrument"]), snapshot, spec, where)
         try:
             qty = decimal_to_fixed(p["quantity"], QTY_SCALE, f"{where} quantity")
         except RangeError as exc:
@@ -109,12 +131,15 @@ def parse_portfolio(obj: dict, snapshot, spec, source: str = "portfolio") -> Por
         qty, venues = netted[row]
         if not -(2**QTY_BITS) < qty < 2**QTY_BITS:
             raise PortfolioError(f"{source}: net quantity of {snapshot.names[row]} out of range")
-        key = snapshot.keys[row]
-        positions.append(Position(row, int(snapshot.instrument_ids[row]), key.canonical_name, qty, tuple(venues)))
+        key = snapshot.keys[row] if row < len(snapshot) else _spot_keys(spec)[row - len(snapshot)]
+        positions.append(Position(row, key.instrument_id, key.canonical_name, qty, tuple(venues)))
     raw_coll = obj.get("collateral", {})
     if not isinstance(raw_coll, dict):
         raise PortfolioError(f"{source}: 'collateral' must map asset -> amount")
     collateral = parse_collateral(raw_coll, spec.assets, f"{source}: ")
+    for asset in spec.collateral_in_scenarios or {}:
+        if collateral.get(asset):
+            raise PortfolioError(f"{source}: collateral {asset} counts in the scenarios under spec {spec.name}: list it as a position {asset}-SPOT instead")
     return Portfolio(str(obj.get("account", "")), tuple(positions), collateral, _parse_salt(obj.get("salt"), source), source)
 
 

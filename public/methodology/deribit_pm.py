@@ -248,6 +248,8 @@ def simulate_book(model_params: dict, snapshot, portfolio) -> dict[str, PmResult
     by_ccy: dict[str, dict] = {}
     options: dict[str, tuple[float, float]] = {}
     for pos in portfolio.positions:
+        if pos.row >= len(snapshot):
+            raise PortfolioError(f"{pos.name}: a spot holding is collateral, not a position of the S:PM risk matrix")
         i = snapshot.index(pos.instrument_id)
         name = snapshot.names[i]
         by_ccy.setdefault(str(snapshot.underlying[i]).lower(), {})[name] = pos.qty_e8 / 1e8

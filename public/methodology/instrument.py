@@ -1,11 +1,12 @@
 """Canonical instrument naming: venue-independent ids and names, and the parser for Deribit names.
 
-An instrument is identified by an ``InstrumentKey``: underlying, kind (option, future, perpetual),
+An instrument is identified by an ``InstrumentKey``: underlying, kind (option, future, perpetual,
+spot: a coin held as collateral, counted in the scenarios under a spec that says so),
 expiry date, strike (USD) and option type. Its canonical id is venue independent, so the same
 contract on two venues nets: the decimal digits ``und_code kind_code yyyymmdd(8) strike_e2(14) cp``
 read as one integer, with und_code from ``UNDERLYING_CODES`` (BTC 1, ETH 2), kind_code from
-``KIND_CODES`` (option 1, future 2, perpetual 3), strike_e2 = strike in USD cents and cp = 1 call,
-2 put, 0 linear; a perpetual has date 0 and strike 0. At most 25 digits (< 2^84). Examples:
+``KIND_CODES`` (option 1, future 2, perpetual 3, spot 4), strike_e2 = strike in USD cents and cp = 1
+call, 2 put, 0 linear; a perpetual or spot has date 0 and strike 0. At most 25 digits (< 2^84). Examples:
 
 =========================  =========================  ===================================
 Deribit name               canonical name             canonical id
@@ -14,6 +15,7 @@ Deribit name               canonical name             canonical id
 ``ETH-4SEP26-2412d5-C``    ``ETH-20260904-2412.5-C``  ``2 1 20260904 00000000241250 1``
 ``BTC-25SEP26``            ``BTC-20260925-F``         ``1 2 20260925 00000000000000 0``
 ``BTC-PERPETUAL``          ``BTC-PERP``               ``1 3 00000000 00000000000000 0``
+``BTC-SPOT``               ``BTC-SPOT``               ``1 4 00000000 00000000000000 0``
 =========================  =========================  ===================================
 
 ``parse_instrument_name`` reads either form. Errors: every function here raises ValueError, naming
@@ -31,7 +33,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 UNDERLYING_CODES = {"BTC": 1, "ETH": 2}
-KIND_CODES = {"option": 1, "future": 2, "perpetual": 3}
+KIND_CODES = {"option": 1, "future": 2, "perpetual": 3, "spot": 4}
+UNDATED = ("perpetual", "spot")  #: kinds without an expiry
 OPTION_TYPE_CODES = {"call": 1, "put": 2}
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -42,6 +45,7 @@ _NAME_PATTERNS = (  # (kind, date style, regex); strike "1500.5" or Deribit's "1
     ("option", "ymd", re.compile(r"([A-Z]+)-(\d{8})-(\d+(?:\.\d+)?)-([CP])")),
     ("future", "ymd", re.compile(r"([A-Z]+)-(\d{8})-F")),
     ("perpetual", "", re.compile(r"([A-Z]+)-(?:PERPETUAL|PERP)")),
+    ("spot", "", re.compile(r"([A-Z]+)-SPOT")),
 )
 
 
@@ -58,8 +62,8 @@ def _check_fields(underlying, kind, expiry, strike, option_type) -> None:
         raise ValueError(f"unknown underlying {underlying!r} (known: {', '.join(UNDERLYING_CODES)})")
     if kind not in KIND_CODES:
         raise ValueError(f"unknown instrument kind {kind!r} (known: {', '.join(KIND_CODES)})")
-    if (expiry is None) != (kind == "perpetual"):
-        raise ValueError(f"a {kind} {'has no' if kind == 'perpetual' else 'needs an'} expiry")
+    if (expiry is None) != (kind in UNDATED):
+        raise ValueError(f"a {kind} {'has no' if kind in UNDATED else 'needs an'} expiry")
     if (strike is None or option_type is None) != (kind != "option") or (strike is None) != (option_type is None):
         raise ValueError(f"a {kind} {'needs' if kind == 'option' else 'has no'} strike and option type")
     if kind == "option":
@@ -78,10 +82,12 @@ def canonical_id(underlying, kind, expiry, strike, option_type) -> int:
 
 
 def canonical_name(underlying, kind, expiry, strike, option_type) -> str:
-    """``BTC-20270625-150000-P`` / ``BTC-20260925-F`` / ``BTC-PERP``; strike to the cent, no ``.0``."""
+    """``BTC-20270625-150000-P`` / ``BTC-20260925-F`` / ``BTC-PERP`` / ``BTC-SPOT``; strike to the cent, no ``.0``."""
     _check_fields(underlying, kind, expiry, strike, option_type)
     if kind == "perpetual":
         return f"{underlying}-PERP"
+    if kind == "spot":
+        return f"{underlying}-SPOT"
     if kind == "future":
         return f"{underlying}-{expiry:%Y%m%d}-F"
     whole, cents = divmod(_strike_e2(strike), 100)
@@ -143,5 +149,5 @@ def parse_instrument_name(name: str) -> InstrumentKey:
             raise ValueError(f"instrument name {name!r}: {exc}") from None
     raise ValueError(
         f"instrument name {name!r} is not a Deribit name (BTC-25JUN27-150000-P, BTC-25SEP26, BTC-PERPETUAL) "
-        "or a canonical one (BTC-20270625-150000-P, BTC-20260925-F, BTC-PERP)"
+        "or a canonical one (BTC-20270625-150000-P, BTC-20260925-F, BTC-PERP, BTC-SPOT)"
     )

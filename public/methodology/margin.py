@@ -178,8 +178,8 @@ def underlying_details(report: MarginReport, portfolio, table, spec, snapshot) -
     for pos in portfolio.positions:
         rec = table.records[table.index_of(pos.instrument_id)]
         add_on[rec.underlying] += abs(pos.qty_e8) * rec.add_on_e6
-        i = snapshot.index(pos.instrument_id)
-        if snapshot.kind[i] == "option":
+        i = pos.row if pos.row < len(snapshot) else None  # spot collateral rows follow the snapshot's
+        if i is not None and snapshot.kind[i] == "option":
             f = snapshot.forward[i]
             t = snapshot.ttm_years[i] * 365.25 / spec.days_per_year
             g = float(black76.gamma(f, snapshot.strike[i], t, snapshot.mark_iv[i])) * f * f / 100.0

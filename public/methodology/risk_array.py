@@ -43,6 +43,7 @@ import numpy as np
 from public.errors import SnapshotError, SpecError
 from public.fixed_point import RECORD_BITS, USD_SCALE, to_fixed
 from public.methodology import black76
+from public.methodology.instrument import InstrumentKey
 from public.methodology.spec import ScenarioSpec, scenario_grid
 
 SNAPSHOT_DAYS_PER_YEAR = 365.25  #: the snapshot's time to maturity is ACT/365.25
@@ -182,3 +183,36 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
         scan_range=ranges,
     )
 
+
+
+@dataclass(frozen=True)
+class SpotRisk:
+    """The risk record values of 1 coin of ``underlying`` held as collateral (spec
+    ``collateral_in_scenarios``): ``pnl_e6`` (S,) = S m weight, ``delta_e6`` = S, ``add_on_e6`` = the
+    liquidation haircut x S, ``mark_e6`` = S; USD x 1e6, S the snapshot's spot index; no vega."""
+
+    key: InstrumentKey
+    pnl_e6: np.ndarray
+    delta_e6: int
+    add_on_e6: int
+    mark_e6: int
+
+
+def spot_risk(snapshot, spec: ScenarioSpec) -> list[SpotRisk]:
+    """One SpotRisk per underlying of ``spec.collateral_in_scenarios`` (spec order); [] without it.
+
+    The spot is a linear instrument at the index: in each scenario of its underlying it moves by
+    S m (weighted like every record), the same as a perpetual at the index, and it is worth S now.
+    Raises SpecError if the snapshot has no spot for a listed underlying; SnapshotError as risk_arrays.
+    """
+    out = []
+    for u, haircut in (spec.collateral_in_scenarios or {}).items():
+        if u not in snapshot.spot:
+            raise SpecError(f"spec {spec.name} counts {u} collateral in the scenarios, but snapshot {snapshot.source} has no {u} spot")
+        s = snapshot.spot[u]
+        grid = scenario_grid(spec, u, spec.scan_range(u, snapshot.reference_vol))
+        key = InstrumentKey(u, "spot", None, None, None)
+        values = _fixed(np.array([s * grid.moves * grid.weight]), "pnl", [key.canonical_name])[0]
+        delta, add_on, mark = (int(v) for v in _fixed(np.array([s, haircut * s, s]), "spot record", [key.canonical_name] * 3))
+        out.append(SpotRisk(key, values, delta, add_on, mark))
+    return out

@@ -2,10 +2,11 @@
 
 One ``RiskRecord`` per instrument (SPEC section 2): instrument id, underlying index, the P&L per
 unit in every scenario, delta, vega, add-on rate and mark value per unit, all integers at USD x 1e6
-per coin (public/fixed_point.py). Leaf = circuits/hash.circom RiskRecordHash:
+per coin (public/fixed_point.py); under a spec with ``collateral_in_scenarios`` one spot record per
+listed underlying follows the snapshot's (``spot_records``). Leaf = circuits/hash.circom RiskRecordHash:
 ``poseidon(c_0..c_k, instrument_id, underlying, delta, vega, add_on, mark)`` with
 ``c_j = poseidon(pnl[12j : 12j + 12])``. Tree: arity 4, node = poseidon(4 children), leaves in
-instrument-id order, padded with 0 to 4^depth (0 is no Poseidon output anyone can open), as
+table order (the snapshot's instrument-id order, then the spot records), padded with 0 to 4^depth (0 is no Poseidon output anyone can open), as
 circuits/inclusion.circom QuadMerkleRoot. Anyone with the snapshot and the spec rebuilds it.
 
 The published form (``to_json``) is what a venue compares against its own evaluation.
@@ -170,6 +171,16 @@ def records_from_arrays(snapshot, spec, arrays) -> list[RiskRecord]:
     return out
 
 
+def spot_records(snapshot, spec) -> list[RiskRecord]:
+    """The spot records of a spec with ``collateral_in_scenarios`` (risk_array.spot_risk), which
+    follow the snapshot's records in the table: every snapshot instrument keeps its leaf index."""
+    from public.methodology.risk_array import spot_risk
+
+    und_index = {u: i for i, u in enumerate(spec.underlyings)}
+    return [RiskRecord(r.key.instrument_id, und_index[r.key.underlying], tuple(int(v) for v in r.pnl_e6), r.delta_e6, 0, r.add_on_e6, r.mark_e6,
+                       r.key.canonical_name) for r in spot_risk(snapshot, spec)]  # fmt: skip
+
+
 def build_risk_table(snapshot, spec, depth: int = DEFAULT_DEPTH, arrays=None) -> RiskTable:
     """Evaluate ``snapshot`` under ``spec`` (public/methodology/risk_array.py) and commit the records.
 
@@ -178,7 +189,7 @@ def build_risk_table(snapshot, spec, depth: int = DEFAULT_DEPTH, arrays=None) ->
     from public.methodology.risk_array import risk_arrays
 
     arrays = risk_arrays(snapshot, spec) if arrays is None else arrays
-    records = records_from_arrays(snapshot, spec, arrays)
+    records = records_from_arrays(snapshot, spec, arrays) + spot_records(snapshot, spec)
     for r in records:
         try:
             r.check_ranges()

@@ -271,7 +271,7 @@ def _load_marks(reader, source: str, raw: bytes) -> MarketSnapshot:
         except ValueError as exc:
             raise SnapshotError(f"{where}: {exc}") from None
         cur = row["currency"]
-        if key.kind == "option" or key.underlying != cur:
+        if key.kind not in ("future", "perpetual") or key.underlying != cur:
             raise SnapshotError(f"{where}: {row['instrument_name']} is not a {cur} future or perpetual")
         if key.instrument_id in seen:
             raise SnapshotError(f"{where}: duplicate instrument {row['instrument_name']} (first on line {seen[key.instrument_id]})")

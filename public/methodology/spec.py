@@ -29,7 +29,13 @@ Optional method fields (absent: the behaviour above, so older files keep their m
   ``{"vol_multiple": z, "horizon_days": h, "floor": f, "cap": c}`` gives the scan range
   ``R = min(cap, max(floor, z x sigma_ref x sqrt(h / 365)))`` with sigma_ref the snapshot's
   reference vol of the underlying (``MarketSnapshot.reference_vol``: 30-day ATM implied vol of an
-  option chain, or the EWMA realised vol stated in a marks snapshot); ``ScenarioSpec.scan_range``.
+  option chain, or the EWMA realised vol stated in a marks snapshot); ``ScenarioSpec.scan_range``;
+- ``"collateral_in_scenarios": {"BTC": h, ...}``: coin collateral of those underlyings is a spot
+  position (instrument ``BTC-SPOT``, attested as a position, not as collateral) whose P&L counts in
+  every scenario of its underlying, with the liquidation haircut h (a fraction of spot) as its
+  add-on; the risk table then holds one spot record per listed underlying, after the snapshot's
+  (``public/methodology/risk_table.py``). Those assets' ``collateral`` entry must have haircut 1:
+  attested as collateral they count nothing, so a coin is never valued twice.
 """
 
 from __future__ import annotations
@@ -46,10 +52,12 @@ from public.errors import SpecError
 from public.fixed_point import K_SCALE, PRICE_BITS, QTY_SCALE, USD_SCALE, check_unsigned, to_fixed
 from public.methodology.instrument import KIND_CODES, UNDERLYING_CODES
 
+TRADED_KINDS = tuple(k for k in KIND_CODES if k != "spot")  #: add-on rates per kind; spot's is its liquidation haircut
+
 SPEC_FORMAT = "zkmargin-scenario-spec"
 VOL_STATES = ("up", "same", "down")  #: vol-state codes 0, 1, 2 in ``ScenarioGrid.vol_state``
 OPTIONAL = {"source": "", "description": "", "extended_factor": 1.0, "gain_offset": 0.0, "horizon_days": 0.0,
-            "day_count": "ACT/365.25", "grid": "deribit", "span": None}  # fmt: skip
+            "day_count": "ACT/365.25", "grid": "deribit", "span": None, "collateral_in_scenarios": None}  # fmt: skip
 REQUIRED = ("spec", "version", "name", "underlyings", "price_range", "price_buckets", "vol_states", "vol_shock",
             "extended_moves", "add_on", "mm_factor", "collateral", "fixed_point")  # fmt: skip
 DERIBIT_GRID_ONLY = ("price_buckets", "vol_states", "vol_shock", "extended_moves", "extended_factor")
@@ -105,6 +113,7 @@ class ScenarioSpec:
     mm_factor: float
     collateral: dict[str, tuple[float, float | str]]
     day_count: str = "ACT/365.25"
+    collateral_in_scenarios: dict[str, float] | None = None  #: underlying -> liquidation haircut
     grid: str = "deribit"
     span: dict | None = None  #: SPAN mode: extreme_multiple, cover_fraction, vol_scan_range {u: vol}
 
@@ -251,6 +260,11 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
     else:
         span = None
         vol_states, vol_shock, buckets, moves = _deribit_grid(obj, unds)
+    in_scen = obj.get("collateral_in_scenarios")
+    if in_scen is not None:
+        if not isinstance(in_scen, dict) or not in_scen or any(u not in unds for u in in_scen):
+            raise SpecError(f"spec field collateral_in_scenarios: must map some of {list(unds)} to a liquidation haircut")
+        in_scen = {u: _num(in_scen[u], f"collateral_in_scenarios.{u}", 0, 1, hi_open=True) for u in unds if u in in_scen}
     collateral = {}
     for asset, c in _typed(obj, "collateral", dict).items():
         if not isinstance(c, dict) or set(c) != {"haircut", "price"}:
@@ -259,7 +273,11 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
         if price == "spot" and asset not in unds:
             raise SpecError(f"spec field collateral.{asset}.price: 'spot' is only known for {', '.join(unds)}")
         price = "spot" if price == "spot" else _num(price, f"collateral.{asset}.price", 0, lo_open=True)
-        collateral[asset] = (_num(c["haircut"], f"collateral.{asset}.haircut", 0, 1, hi_open=True), price)
+        spot_only = asset in (in_scen or {})
+        haircut = _num(c["haircut"], f"collateral.{asset}.haircut", 0, 1, hi_open=not spot_only)
+        if spot_only and haircut != 1:
+            raise SpecError(f"spec field collateral.{asset}.haircut: must be 1, since {asset} counts in the scenarios as {asset}-SPOT (collateral_in_scenarios)")
+        collateral[asset] = (haircut, price)
     if not collateral:
         raise SpecError("spec field collateral: no asset")
     scales = {"usd_scale": USD_SCALE, "qty_scale": QTY_SCALE, "k_scale": K_SCALE}
@@ -281,10 +299,11 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
         extended_factor=_num(obj.get("extended_factor", OPTIONAL["extended_factor"]), "extended_factor", 0),
         gain_offset=_num(obj.get("gain_offset", OPTIONAL["gain_offset"]), "gain_offset", 0, 1),
         horizon_days=_num(obj.get("horizon_days", OPTIONAL["horizon_days"]), "horizon_days", 0),
-        add_on=_per(obj, "add_on", tuple(KIND_CODES)),
+        add_on=_per(obj, "add_on", TRADED_KINDS),
         mm_factor=_num(obj["mm_factor"], "mm_factor", 0, 1, lo_open=True),
         collateral=collateral,
         day_count=day_count,
+        collateral_in_scenarios=in_scen,
         grid=grid,
         span=span,
     )
