@@ -22,14 +22,16 @@ def snapshot():
 @json_opt
 def snapshot_marks(perpetual, futures, at, out, as_json):
     """A futures-and-perpetuals snapshot with the perpetual at its mark and an EWMA reference vol."""
+    from pathlib import Path
+
     from prover.files import atomic_write_text, check_out_path
     from public.methodology.marks import marks_snapshot_csv, marks_snapshot_rows
-    from public.methodology.snapshot import load_snapshot
+    from public.methodology.snapshot import parse_snapshot
 
     check_out_path(out, "marks snapshot")
-    rows = marks_snapshot_rows(perpetual, futures, parse_at(at))
-    atomic_write_text(out, marks_snapshot_csv(rows), "marks snapshot")
-    snap = load_snapshot(out)  # what every later command will read
+    text = marks_snapshot_csv(marks_snapshot_rows(perpetual, futures, parse_at(at)))
+    snap = parse_snapshot(text.encode(), Path(out).name)  # what every later command will read, checked before writing
+    atomic_write_text(out, text, "marks snapshot")
     if as_json:
         emit_json({"schema": "zkmargin-marks-snapshot/1", "out": out, "timestamp": snap.timestamp.isoformat(), "sha256": snap.sha256,
                    "instruments": list(snap.names), "spot": snap.spot, "reference_vol": snap.reference_vol})  # fmt: skip

@@ -9,11 +9,17 @@ daily log returns r_t and h-day returns R_t = ln(P_{t+h} / P_t) over overlapping
 - ``historical``: the fixed scan range ``R = quantile_c(|exp(R_t) - 1|)`` (historical VaR of the
   absolute h-day move at confidence c; numpy's linear quantile);
 - ``filtered`` (filtered historical simulation, Hull & White 1998): each window is standardised by
-  the EWMA vol known at its start, ``z_t = |R_t| / (sigma_t sqrt(h / 365))`` (sigma_t from
+  the EWMA vol known at its start, ``z_t = |exp(R_t) - 1| / (sigma_t sqrt(h / 365))`` (the move as
+  the fraction the scenarios apply, as ``historical``; sigma_t from
   ``public.methodology.marks.ewma_vol``'s recursion, lambda 0.94, 365-day annualisation), and the
   spec gets the market-following range ``{"vol_multiple": quantile_c(z), "horizon_days": h,
   "floor": f, "cap": c}``: R = clip(multiple x sigma_ref x sqrt(h / 365), floor, cap) with the
   snapshot's reference vol (``public/methodology/spec.py`` VolRange).
+
+The multiple is fitted on realised (EWMA) vol; applied to an option chain it multiplies the
+30-day ATM implied vol, which usually sits above realised vol (the variance risk premium), so
+there it is conservative. Days without a close (Yahoo's "null") are skipped: the next return spans
+the gap.
 
 ``calibrated_spec`` writes the base spec with ``price_range`` replaced and ``name``, ``source`` and
 ``description`` saying how (method, confidence, horizon, history files and their sha256, dates).
@@ -109,7 +115,9 @@ def calibrate_range(history: History, method: str, confidence: float, horizon_da
         return float(np.quantile(np.abs(np.expm1(windows)), confidence))
     sigma = ewma_vols(np.diff(logp))[: len(windows)]  # sigma known at each window's start
     ok = np.isfinite(sigma) & (sigma > 0)
-    z = np.abs(windows[ok]) / (sigma[ok] * math.sqrt(horizon_days / TRADING_DAYS))
+    if ok.sum() < 2 * MIN_RETURNS:
+        raise SpecError(f"history {history.source}: too few windows with a positive EWMA vol to standardise (flat prices?)")
+    z = np.abs(np.expm1(windows[ok])) / (sigma[ok] * math.sqrt(horizon_days / TRADING_DAYS))
     return float(np.quantile(z, confidence))
 
 
@@ -124,8 +132,10 @@ def calibrated_spec(base_path, histories: dict[str, History], method: str, confi
     """
     from public.methodology.spec import load_spec_bytes
 
+    from public.methodology.spec import load_spec
+
     base_path = Path(base_path)
-    base = load_spec_bytes(base_path.read_bytes(), base_path.name)
+    base = load_spec(base_path)
     if set(histories) != set(base.underlyings):
         raise SpecError(f"histories for {sorted(histories)}; the base spec's underlyings are {sorted(base.underlyings)}")
     obj = json.loads(base.raw)

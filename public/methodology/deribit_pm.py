@@ -167,6 +167,8 @@ def simulate(model_params: dict, currency: str, positions: dict, index_price: fl
     n_vol = int(_param(general, "vol_scenarios_count", "general"))
     if buckets < 1 or n_vol < 1:
         raise SpecError("model_params.general: buckets_count and vol_scenarios_count must be >= 1")
+    if not (0 < price_range and price_range * max(ext_factor, 1.0) < 1):
+        raise SpecError(f"model_params.currency_pair.{ccy}_usd: price_range {price_range:g} (x extended_table_factor {ext_factor:g}) must be in (0, 1)")
     if not index_price > 0:
         raise PortfolioError(f"index_price must be > 0, got {index_price!r}")
     moves = tuple(price_range * k / buckets for k in range(-buckets, buckets + 1))

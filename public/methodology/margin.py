@@ -161,8 +161,8 @@ def underlying_details(report: MarginReport, portfolio, table, spec, snapshot) -
     """Per underlying, what ``zkmargin risk`` reports beside the margin (issue 10, item 6).
 
     Keys: ``scan_range`` (R, fraction; from ``spec.scan_range`` and the snapshot's reference vol),
-    ``reference_vol``, ``worst_case_bucket`` (``spec.scenario_bucket`` of the worst scenario:
-    source standard/extended, side, bucket, index; None when nothing is lost), ``add_on_usd``,
+    ``reference_vol``, ``worst_case_bucket`` (``deribit_worst_bucket``: source standard/extended,
+    side, bucket, index, with Deribit's tie rule; None when nothing is lost), ``add_on_usd``,
     ``initial_margin_usd`` (worst-case loss + add-on of the underlying's positions) and
     ``maintenance_margin_usd`` (mm_factor x that, rounded up), ``net_gamma_usd_per_1pct`` (the
     change of the net cash delta for a 1 % move, Black-76, float, not proved), ``roll_shock`` and
@@ -187,7 +187,7 @@ def underlying_details(report: MarginReport, portfolio, table, spec, snapshot) -
     out = []
     for u, um in enumerate(report.underlyings):
         im = um.worst_loss_e14 + add_on[u]
-        bucket = scenario_bucket(spec, um.worst_scenario) if um.worst_scenario is not None else None
+        bucket = deribit_worst_bucket(spec, um.pnl_total_e14) if um.worst_scenario is not None else None
         out.append({
             "underlying": um.underlying,
             "scan_range": spec.scan_range(um.underlying, snapshot.reference_vol),
@@ -205,3 +205,21 @@ def underlying_details(report: MarginReport, portfolio, table, spec, snapshot) -
             "net_vega_usd_per_vol_point": usd_str(um.net_vega_e14),
         })  # fmt: skip
     return out
+
+
+def deribit_worst_bucket(spec, pnl_total):
+    """The WorstCaseBucket of the scenario with the lowest total P&L, ties broken as Deribit
+    reports them (``public/methodology/deribit_pm.py`` ``_worst``): standard before extended, the
+    leftmost price move first, and within a move the unchanged vol scenario before the others.
+    ``pnl_total``: one total per scenario (any unit)."""
+    from public.methodology.spec import scenario_bucket
+
+    low = min(pnl_total)
+    side_order = {"left": 0, "center": 1, "right": 2}
+
+    def key(s):
+        b = scenario_bucket(spec, s)
+        move = (side_order[b.side], b.bucket if b.side == "left" else -b.bucket)
+        return (b.source != "standard", move, abs(b.index - 1) if b.source == "standard" else b.index)
+
+    return scenario_bucket(spec, min((s for s, p in enumerate(pnl_total) if p == low), key=key))

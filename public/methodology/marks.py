@@ -50,7 +50,9 @@ def ewma_vol(closes: list[float], lam: float = EWMA_LAMBDA) -> float:
     return math.sqrt(v * TRADING_DAYS)
 
 
-def _read(path, columns) -> list[dict]:
+def _read(path, columns) -> list[tuple[int, dict]]:
+    """(CSV line, row) of every row; SnapshotError: unreadable, a missing column, a short row, a
+    snapshot_timestamp_ms that is not a whole number."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -60,7 +62,14 @@ def _read(path, columns) -> list[dict]:
     missing = [c for c in columns if c not in (reader.fieldnames or ())]
     if missing:
         raise SnapshotError(f"{path.name} line 1: missing column(s) {', '.join(missing)}")
-    return list(reader)
+    rows = []
+    for row in reader:
+        if None in row or None in row.values():
+            raise SnapshotError(f"{path.name} line {reader.line_num}: field count differs from the header's {len(reader.fieldnames)}")
+        if not row["snapshot_timestamp_ms"].isdigit():
+            raise SnapshotError(f"{path.name} line {reader.line_num}: snapshot_timestamp_ms {row['snapshot_timestamp_ms']!r} is not a whole number of ms")
+        rows.append((reader.line_num, row))
+    return rows
 
 
 def marks_snapshot_rows(perpetual_csv, futures_csv, at: datetime) -> list[dict]:
@@ -73,24 +82,25 @@ def marks_snapshot_rows(perpetual_csv, futures_csv, at: datetime) -> list[dict]:
     at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
     cutoff_ms = at.timestamp() * 1000
     perps = _read(perpetual_csv, ("snapshot_timestamp_ms", "coin", "instrument_name", "perp_futures_mark_price"))
-    runs = sorted({int(r["snapshot_timestamp_ms"]) for r in perps if r["snapshot_timestamp_ms"].isdigit() and int(r["snapshot_timestamp_ms"]) <= cutoff_ms})
+    runs = sorted({int(r["snapshot_timestamp_ms"]) for _, r in perps if int(r["snapshot_timestamp_ms"]) <= cutoff_ms})
     if not runs:
         raise SnapshotError(f"{Path(perpetual_csv).name}: no snapshot run at or before {at.isoformat()}")
     run_ms = runs[-1]
     ts = datetime.fromtimestamp(run_ms / 1000, tz=timezone.utc)
     out, closes = [], {}
-    for line, r in enumerate(perps, start=2):
-        if not r["snapshot_timestamp_ms"].isdigit() or int(r["snapshot_timestamp_ms"]) > run_ms:
+    for line, r in sorted(perps, key=lambda lr: int(lr[1]["snapshot_timestamp_ms"])):  # time order: the last mark of a day is its close
+        if int(r["snapshot_timestamp_ms"]) > run_ms:
             continue
         mark = _number(r, "perp_futures_mark_price", f"{Path(perpetual_csv).name} line {line}", "positive")
         day = datetime.fromtimestamp(int(r["snapshot_timestamp_ms"]) / 1000, tz=timezone.utc).date()
-        closes.setdefault(r["coin"], {})[day] = mark  # rows are in time order: the last of a day wins
+        closes.setdefault(r["coin"], {})[day] = mark
         if int(r["snapshot_timestamp_ms"]) == run_ms:
             out.append({"instrument_name": r["instrument_name"], "currency": r["coin"], "mark_price": mark})
-    vols = {c: ewma_vol([d[k] for k in sorted(d)]) for c, d in closes.items()}
+    out.sort(key=lambda row: row["instrument_name"])  # input row order does not change the snapshot
     index = {row["currency"]: row["mark_price"] for row in out}
+    vols = {c: ewma_vol([closes[c][k] for k in sorted(closes[c])]) for c in index}  # only the coins of this run
     futs = _read(futures_csv, ("snapshot_timestamp_ms", "currency", "futures_instrument_name", "term_mark_price_final"))
-    for line, r in enumerate(futs, start=2):
+    for line, r in sorted(futs, key=lambda lr: lr[1]["futures_instrument_name"]):
         if r["snapshot_timestamp_ms"] == str(run_ms) and r["currency"] in index:
             mark = _number(r, "term_mark_price_final", f"{Path(futures_csv).name} line {line}", "positive")
             out.append({"instrument_name": r["futures_instrument_name"], "currency": r["currency"], "mark_price": mark})

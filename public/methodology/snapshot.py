@@ -80,6 +80,8 @@ class MarketSnapshot:
     exchange_delta: np.ndarray
     exchange_vega: np.ndarray
     reference_vol: dict[str, float] = field(default_factory=dict)  #: currency -> fraction per sqrt(year)
+    bid_coin: np.ndarray | None = None  #: best bid, coin per option (NaN: no bid, or not an option)
+    ask_coin: np.ndarray | None = None  #: best ask, coin per option (NaN: no ask, or not an option)
     _rows: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self):
@@ -174,8 +176,16 @@ def _utc(row: dict, column: str, where: str) -> datetime:
     return ts.astimezone(timezone.utc)
 
 
+def _quote(row: dict, column: str, where: str) -> float:
+    """An optional book price (coin per option): NaN when the column is absent or empty (no
+    quote), else a non-negative finite number (SnapshotError naming the line otherwise)."""
+    if not row.get(column):
+        return math.nan
+    return _number(row, column, where, "non-negative")
+
+
 def _option_row(row: dict, where: str, ts: datetime) -> tuple:
-    """Validate one CSV row; return (key, name, forward, ttm, iv, mark, delta, vega, spot)."""
+    """Validate one CSV row; return (key, name, forward, ttm, iv, mark, delta, vega, spot, bid, ask)."""
     cur, name, cp = row["currency"], row["instrument_name"], row["option_type"]
     if cur not in UNDERLYING_CODES:
         raise SnapshotError(f"{where}: unknown currency {cur!r} (known: {', '.join(UNDERLYING_CODES)})")
@@ -208,11 +218,11 @@ def _option_row(row: dict, where: str, ts: datetime) -> tuple:
         raise SnapshotError(f"{where}: instrument name {name} disagrees with its columns: {'; '.join(bad)}")
     if abs((expiry - ts).total_seconds() - ttm * YEAR.total_seconds()) > TTM_TOLERANCE_S:
         raise SnapshotError(f"{where}: time_to_maturity {ttm} disagrees with expiry_datetime - timestamp")
-    return key, name, forward, ttm, iv, mark, delta, vega, spot
+    return key, name, forward, ttm, iv, mark, delta, vega, spot, _quote(row, "bid_price", where), _quote(row, "ask_price", where)
 
 
 def _snapshot(ts, source, raw, spot, rows, reference_vol) -> MarketSnapshot:
-    """A MarketSnapshot of ``rows`` (key, name, forward, ttm, iv, mark, delta, vega), sorted by id."""
+    """A MarketSnapshot of ``rows`` (key, name, forward, ttm, iv, mark, delta, vega, bid, ask), sorted by id."""
     rows = sorted(rows, key=lambda r: r[0].instrument_id)
     keys = tuple(r[0] for r in rows)
     nan = math.nan
@@ -237,6 +247,8 @@ def _snapshot(ts, source, raw, spot, rows, reference_vol) -> MarketSnapshot:
         exchange_delta=col(6),
         exchange_vega=col(7),
         reference_vol=reference_vol,
+        bid_coin=col(8),
+        ask_coin=col(9),
     )
 
 
@@ -246,7 +258,7 @@ def _future_row(fkey, fname, price: float, ts: datetime, where: str) -> tuple:
     ttm = (datetime(e.year, e.month, e.day, EXPIRY_HOUR_UTC, tzinfo=timezone.utc) - ts) / YEAR
     if ttm <= 0:
         raise SnapshotError(f"{where}: future {fname} expired before the snapshot")
-    return (fkey, fname, price, ttm, math.nan, math.nan, math.nan, math.nan)
+    return (fkey, fname, price, ttm) + (math.nan,) * 6
 
 
 def _load_marks(reader, source: str, raw: bytes) -> MarketSnapshot:
@@ -283,7 +295,7 @@ def _load_marks(reader, source: str, raw: bytes) -> MarketSnapshot:
                 raise SnapshotError(f"{where}: {column} {v:g} differs from {per_ccy[cur]:g} on an earlier {cur} row")
         _plausible(where, ref[cur], spot[cur], mark_price=mark)
         if key.kind == "perpetual":
-            rows.append((key, row["instrument_name"], mark, 0.0, math.nan, math.nan, math.nan, math.nan))
+            rows.append((key, row["instrument_name"], mark, 0.0) + (math.nan,) * 6)
         else:
             rows.append(_future_row(key, row["instrument_name"], mark, ts, where))
     if ts is None:
@@ -310,7 +322,11 @@ def load_snapshot(path) -> MarketSnapshot:
         raw = path.read_bytes()
     except OSError as exc:
         raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
-    source = path.name
+    return parse_snapshot(raw, path.name)
+
+
+def parse_snapshot(raw: bytes, source: str) -> MarketSnapshot:
+    """``load_snapshot`` of file bytes already in memory; ``source`` names them (errors, ``source``)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -334,11 +350,11 @@ def load_snapshot(path) -> MarketSnapshot:
             ts, ts_line = row_ts, line
         elif row_ts != ts:
             raise SnapshotError(f"{where}: timestamp {row['timestamp']} differs from line {ts_line}'s {ts.isoformat()}")
-        key, name, forward, ttm, iv, mark, delta, vega, spot = _option_row(row, where, ts)
+        key, name, forward, ttm, iv, mark, delta, vega, spot, bid, ask = _option_row(row, where, ts)
         if key.instrument_id in seen:
             raise SnapshotError(f"{where}: duplicate instrument {name} (first on line {seen[key.instrument_id]})")
         seen[key.instrument_id] = line
-        rows.append((key, name, forward, ttm, iv, mark, delta, vega))
+        rows.append((key, name, forward, ttm, iv, mark, delta, vega, bid, ask))
         index_px.setdefault(key.underlying, []).append(spot)
         fname = row["futures_instrument_name"]
         if fname and not row["underlying_name"].startswith("SYN.") and not fname.startswith("SYN."):
@@ -359,7 +375,7 @@ def load_snapshot(path) -> MarketSnapshot:
     for fkey, fname, line, prices in futures.values():
         rows.append(_future_row(fkey, fname, float(np.median(prices)), ts, f"{source} line {line}"))
     for u in spot:
-        rows.append((InstrumentKey(u, "perpetual", None, None, None), f"{u}-PERPETUAL", spot[u], 0.0, nan, nan, nan, nan))
+        rows.append((InstrumentKey(u, "perpetual", None, None, None), f"{u}-PERPETUAL", spot[u], 0.0) + (nan,) * 6)
     return _snapshot(ts, source, raw, spot, rows, {u: atm_reference_vol(rows, u) for u in spot})
 
 

@@ -283,6 +283,12 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
     scales = {"usd_scale": USD_SCALE, "qty_scale": QTY_SCALE, "k_scale": K_SCALE}
     if _typed(obj, "fixed_point", dict) != scales:
         raise SpecError(f"spec field fixed_point: {obj['fixed_point']} differs from public/fixed_point.py {scales}")
+    price_range = _price_ranges(obj, unds)
+    top_multiple = span["extreme_multiple"] if span else 1.0
+    for u, r in price_range.items():
+        widest = r.cap if isinstance(r, VolRange) else r
+        if widest * top_multiple >= 1.0:
+            raise SpecError(f"spec field price_range.{u}: a range of {widest:g} x extreme_multiple {top_multiple:g} moves the price by 100 % or more")
     digest = hashlib.sha256(raw).digest()
     return ScenarioSpec(
         raw=raw,
@@ -291,7 +297,7 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
         name=name,
         version=1,
         underlyings=unds,
-        price_range=_price_ranges(obj, unds),
+        price_range=price_range,
         price_buckets=buckets,
         vol_states=vol_states,
         vol_shock=vol_shock,

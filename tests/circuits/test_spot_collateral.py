@@ -23,8 +23,10 @@ SPOT = parse_instrument_name("BTC-SPOT").canonical_name
 S = 69_000  #: the BTC index of the synthetic table (USD)
 MOVES = (-0.2, -0.1, 0.0, 0.1, 0.2)  #: the 5 scenarios of margin_cases' table
 SPOT_RECORD = RiskRecord(parse_instrument_name(SPOT).instrument_id, 0, tuple(round(S * m) * E6 for m in MOVES), S * E6, 0, round(0.02 * S) * E6, S * E6, SPOT)
-#: the snapshot's records, then the spot record (public/methodology/risk_table.py spot_records)
-TABLE = RiskTable([*records(), SPOT_RECORD], depth=2)
+ETH_SPOT = parse_instrument_name("ETH-SPOT").canonical_name
+ETH_SPOT_RECORD = RiskRecord(parse_instrument_name(ETH_SPOT).instrument_id, 1, tuple(round(2_100 * m) * E6 for m in MOVES), 2_100 * E6, 0, 63 * E6, 2_100 * E6, ETH_SPOT)
+#: the snapshot's records, then the spot records (public/methodology/risk_table.py spot_records)
+TABLE = RiskTable([*records(), SPOT_RECORD, ETH_SPOT_RECORD], depth=2)
 PRICES_IN_SCENARIOS = {**PRICES, "BTC": 0}  #: BTC as plain collateral counts nothing (haircut 1)
 
 
@@ -81,4 +83,18 @@ def test_dropping_the_spot_position_breaks_the_venues_signature(circuit, honest)
     bad = copy_inputs(honest.inputs)
     bad["qty_e8"][1] = 0  # the coin left out of the book (still solvent without it): the signed statement holds it
 
+    assert failed_at(circuit.expect_witness_failure(rehint(recommit(bad))), SIGNATURE_LINE)
+
+
+def test_opening_another_coins_spot_record_breaks_the_venues_signature(circuit, honest):
+    """Slot 1 opens ETH-SPOT (a valid leaf with its own path) instead of the BTC-SPOT the venue signed."""
+    bad = copy_inputs(honest.inputs)
+    j = TABLE.index_of(ETH_SPOT_RECORD.instrument_id)
+    path_index, path_elements = TABLE.path(j)
+    rec = ETH_SPOT_RECORD
+    bad["instrument_id"][1] = bad["record_id"][1] = rec.instrument_id
+    bad["underlying"][1] = rec.underlying
+    bad["pnl_e6"][1] = list(rec.pnl_e6)
+    bad["delta_e6"][1], bad["vega_e6"][1], bad["add_on_e6"][1], bad["mark_e6"][1] = rec.delta_e6, rec.vega_e6, rec.add_on_e6, rec.mark_e6
+    bad["path_index"][1], bad["path_elements"][1] = path_index, path_elements
     assert failed_at(circuit.expect_witness_failure(rehint(recommit(bad))), SIGNATURE_LINE)

@@ -1,7 +1,7 @@
 """End to end on the demo circuit (margin_3x4, 35 scenarios, depth 6): a short-put book whose BTC
 collateral is attested as BTC-SPOT is proved under the coin-collateral spec and ACCEPTED by the
 venue that configured that spec; the same bundle is REJECTED by a venue on the default spec (its
-spec hash and risk root differ), and the book without the spot position reaches another root."""
+spec hash and risk root differ)."""
 
 import json
 from datetime import timedelta

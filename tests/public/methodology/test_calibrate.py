@@ -40,9 +40,26 @@ def test_filtered_multiple_standardises_by_the_ewma_known_before_each_window():
     r = np.diff(logp)
     sigma = ewma_vols(r)
     ok = np.isfinite(sigma)
-    assert z == pytest.approx(float(np.quantile(np.abs(r[ok]) / (sigma[ok] / math.sqrt(365)), 0.99)), rel=1e-12)
+    assert z == pytest.approx(float(np.quantile(np.abs(np.expm1(r[ok])) / (sigma[ok] / math.sqrt(365)), 0.99)), rel=1e-12)
     assert 2.0 < z < 5.0  # standardised moves are near-normal even across the regime change
     assert calibrate_range(h, "historical", 0.99, 1) > 0.08  # the unfiltered quantile is dominated by the stressed half
+
+
+def test_ewma_vol_of_a_window_uses_only_earlier_returns():
+    r = np.array([0.01, -0.02, 0.03, 0.0, 0.01, -0.01, 0.02, 0.0, -0.03, 0.01, 0.05, -0.04, 0.0])
+    sigma = ewma_vols(r)
+    assert np.isnan(sigma[:10]).all()
+    v = float(np.mean(r[:10] ** 2))  # seeded with the first ten returns, none of what follows
+    assert sigma[10] == pytest.approx(math.sqrt(365 * v))
+    v = 0.94 * v + 0.06 * 0.05**2  # then return 10 enters, for window 11 only
+    assert sigma[11] == pytest.approx(math.sqrt(365 * v))
+    v = 0.94 * v + 0.06 * 0.04**2
+    assert sigma[12] == pytest.approx(math.sqrt(365 * v))
+
+
+def test_flat_prices_cannot_be_standardised():
+    with pytest.raises(SpecError, match="flat prices"):
+        calibrate_range(_history([100.0] * 60), "filtered", 0.99, 1)
 
 
 def test_real_histories_give_the_exchanges_order_of_magnitude():
@@ -94,3 +111,13 @@ def test_bad_histories_are_named(tmp_path):
     hist = {"BTC": load_history(BTC)}
     with pytest.raises(SpecError, match="base spec's underlyings"):
         calibrated_spec(DEFAULT, hist, "historical", 0.99, 2)
+    with pytest.raises(SpecError, match="cannot read spec"):
+        calibrated_spec(tmp_path / "missing_spec.json", hist, "historical", 0.99, 2)
+
+
+def test_a_span_base_refuses_a_cap_whose_extreme_move_passes_100_percent():
+    hist = {"BTC": load_history(BTC), "ETH": load_history(ETH)}
+    with pytest.raises(SpecError, match="x extreme_multiple 3 moves the price by 100 % or more"):
+        calibrated_spec(REPO / "fixtures/spec/span_cme16_v1.json", hist, "filtered", 0.99, 2, cap=0.5)
+    raw, _ = calibrated_spec(REPO / "fixtures/spec/span_cme16_v1.json", hist, "filtered", 0.99, 2, cap=0.3)
+    assert load_spec_bytes(raw, "span-cal").grid == "span"

@@ -3,7 +3,6 @@ rules that keep a coin from counting twice, and the short-put book whose collate
 
 import json
 
-import numpy as np
 import pytest
 
 from prover.trader.portfolio import load_portfolio
@@ -91,4 +90,27 @@ def test_bad_coin_collateral_specs_name_the_field(tmp_path, edit, words):
 
 def test_the_default_table_has_no_spot_record(snap):
     assert not any(r.name.endswith("-SPOT") for r in build_risk_table(snap, load_spec(DEFAULT), 6).records)
-    assert np.isfinite(snap.forward).all()
+
+
+def test_a_venue_attested_coin_counts_only_as_its_spot_position(snap):
+    from prover.venue.attestation import attest, portfolio_from_statements
+    from public.crypto.eddsa import PrivateKey
+    from tests.conftest import demo_trader
+
+    spec = load_spec(COIN)
+    table = build_risk_table(snap, spec, 6)
+    prices = haircut_prices_e6(spec, snap.spot)
+    key = PrivateKey(b"\x07" * 32)
+    both = attest(key, "v", "a", demo_trader().commitment, 1787412600, [("BTC-SPOT", "2")], {"BTC": "5", "USDC": "100"}, 4, spec.assets)
+    report = compute_margin(portfolio_from_statements([both], table, 0), table, spec, prices)
+    s = round(snap.spot["BTC"] * 1e6)
+    assert report.asset_value_e14 == {"USDC": 100 * 10**14, "USDT": 0, "BTC": 0, "ETH": 0}  # the 5 BTC as collateral: nothing
+    assert report.mark_value_e14 == 2 * 10**8 * s  # the 2 BTC as BTC-SPOT: at spot
+
+
+def test_a_net_spot_quantity_out_of_range_is_named(snap):
+    obj = {"format": "zkmargin-portfolio/1", "positions": [{"instrument": "BTC-SPOT", "quantity": "175000"}] * 2, "collateral": {}}
+    from prover.trader.portfolio import parse_portfolio
+
+    with pytest.raises(PortfolioError, match="net quantity of BTC-SPOT out of range"):
+        parse_portfolio(obj, snap, load_spec(COIN))

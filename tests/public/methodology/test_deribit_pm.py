@@ -168,3 +168,11 @@ def test_the_demo_book_on_the_real_snapshot():
         n = sum(len(v["standard"]) for v in r.initial_risk_vectors.values())
         assert n == 27 * len(r.initial_risk_vectors)
     assert res["btc"].roll_shock == pytest.approx(16 * max(0.01, 0.075 * ((datetime(2026, 12, 25, 8, tzinfo=timezone.utc) - snap.timestamp).total_seconds() / (365 * 86400))))
+
+
+@pytest.mark.parametrize(("value", "factor"), [(1.0, 1), (0.6, 2), (0.0, 1), (-0.16, 1)])
+def test_a_price_range_that_moves_the_price_to_zero_or_nowhere_is_refused(value, factor):
+    params = json.loads(json.dumps(EXAMPLE["model_params"]))
+    params["currency_pair"]["btc_usd"].update(price_range=value, extended_table_factor=factor)
+    with pytest.raises(SpecError, match="price_range .* must be in \\(0, 1\\)"):
+        run(params=params)

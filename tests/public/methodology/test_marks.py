@@ -82,3 +82,18 @@ def _edited(tmp_path, edit):
 def test_bad_marks_snapshots_name_the_line(tmp_path, edit, words):
     with pytest.raises(SnapshotError, match=words):
         load_snapshot(_edited(tmp_path, edit))
+
+
+def test_row_order_does_not_change_the_snapshot(tmp_path):
+    lines = PERP.read_text().splitlines(keepends=True)
+    shuffled = tmp_path / "perp.csv"
+    shuffled.write_text(lines[0] + "".join(reversed(lines[1:])))
+    assert marks_snapshot_csv(marks_snapshot_rows(shuffled, FUT, AT)) == STRESS.read_text()
+
+
+def test_a_short_row_in_a_history_is_named(tmp_path):
+    lines = PERP.read_text().splitlines(keepends=True)
+    short = tmp_path / "perp.csv"
+    short.write_text(lines[0] + lines[1] + "deribit_options_snapshot_x.csv,1767115875944\n")
+    with pytest.raises(SnapshotError, match="perp.csv line 3: field count differs"):
+        marks_snapshot_rows(short, FUT, AT)

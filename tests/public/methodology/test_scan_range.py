@@ -123,7 +123,7 @@ def test_the_stress_day_demands_more_margin_per_notional_only_when_ranges_follow
     # fixed ranges: linear book, IM / notional = range + add-on on every day, to the rounding
     assert max(fixed.values()) - min(fixed.values()) < 0.01
     per = {n: v[0] for n, v in follow.items()}
-    assert per["stress"] > 1.5 * per["chain"] > 1.5 * per["calm"] * 1.0
+    assert per["stress"] > 1.8 * per["chain"] and per["chain"] > 1.3 * per["calm"] and per["stress"] > 2.5 * per["calm"]  # docs/methodology.md: 1.9 x, 2.6 x
     assert per["stress"] > fixed["stress"]  # the stress day asks more than the fixed table
     ranges = {n: v[1][0]["scan_range"] for n, v in follow.items()}
     spec = load_spec(FOLLOWING)

@@ -57,7 +57,7 @@ def test_a_long_future_array_is_the_range_times_the_move_fractions(spec, arrays)
         # extremes: cover x multiple x range x F, up and down
         assert ra.pnl_usd[i, 14] == pytest.approx(0.35 * 3 * r * f, rel=1e-14)
         assert ra.pnl_usd[i, 15] == pytest.approx(-0.35 * 3 * r * f, rel=1e-14)
-        # a short future is the mirror image, and vol never matters for it
+        # vol never moves a future: each price move's vol-up and vol-down entries are equal
         assert np.array_equal(ra.pnl_usd[i, 0::2][:7], ra.pnl_usd[i, 1::2][:7])
 
 
@@ -109,10 +109,15 @@ def test_bad_span_specs_name_the_field(tmp_path, edit, words):
         load_spec(_write(tmp_path, obj))
 
 
-def test_an_extreme_move_past_minus_100_percent_is_refused(tmp_path):
+def test_an_extreme_move_past_minus_100_percent_is_refused_at_load(tmp_path):
     obj = copy.deepcopy(BASE)
     obj["price_range"]["BTC"] = 0.4  # 3 x 40 % = 120 %: the price would go negative
+    with pytest.raises(SpecError, match="price_range.BTC: a range of 0.4 x extreme_multiple 3"):
+        load_spec(_write(tmp_path, obj))
+    obj["price_range"]["BTC"] = {"vol_multiple": 4.0, "horizon_days": 2.0, "floor": 0.05, "cap": 0.34}
+    with pytest.raises(SpecError, match="price_range.BTC: a range of 0.34 x extreme_multiple 3"):
+        load_spec(_write(tmp_path, obj))
+    obj["price_range"]["BTC"]["cap"] = 0.3
     spec = load_spec(_write(tmp_path, obj))
-    with pytest.raises(SpecError, match="move of 1.2 >= 100 %"):
-        scenario_grid(spec, "BTC")
+    assert scenario_grid(spec, "BTC", spec.scan_range("BTC", {"BTC": 5.0})).moves[-1] == pytest.approx(-0.9)
     assert math.isclose(scenario_grid(spec, "ETH").moves[-1], -0.54)
