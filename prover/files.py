@@ -301,8 +301,8 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextmanager
-def staged_text(path, text: str, what: str = "file", mode: int | None = None):
-    """Write ``text`` (UTF-8) to a fsync'ed temporary file beside ``path`` and yield its Path; on
+def staged_text(path, text: str | bytes, what: str = "file", mode: int | None = None):
+    """Write ``text`` (UTF-8; bytes as they are, a PNG say) to a fsync'ed temporary file beside ``path`` and yield its Path; on
     normal exit rename it to ``path`` (``os.replace``, atomic); on any exception, KeyboardInterrupt,
     SystemExit or SIGTERM/SIGINT/SIGHUP remove it. Nothing half-written is ever at ``path``.
 
@@ -315,8 +315,8 @@ def staged_text(path, text: str, what: str = "file", mode: int | None = None):
         tmp = None
         try:
             fd, tmp = _temp_beside(path, mode)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
+            with os.fdopen(fd, "wb") as f:
+                f.write(text.encode("utf-8") if isinstance(text, str) else text)
                 f.flush()
                 os.fsync(f.fileno())
         except BaseException as exc:
@@ -337,8 +337,8 @@ def staged_text(path, text: str, what: str = "file", mode: int | None = None):
         _fsync_dir(path.parent)
 
 
-def atomic_write_text(path, text: str, what: str = "file", mode: int | None = None) -> Path:
-    """Write ``text`` to ``path`` atomically (see staged_text: temp file beside it, fsync,
+def atomic_write_text(path, text: str | bytes, what: str = "file", mode: int | None = None) -> Path:
+    """Write ``text`` (str as UTF-8, or bytes) to ``path`` atomically (see staged_text: temp file beside it, fsync,
     rename; no temp left on any failure); returns ``path``. Raises OutputPathError."""
     with staged_text(path, text, what, mode):
         pass

@@ -80,3 +80,24 @@ def load_market(market, spec_path, policy=None):
 
     path = spec_path or (policy.spec_path if policy is not None and policy.spec_path else DEFAULT_SPEC)
     return load_snapshot(market), load_spec(path)
+
+
+def load_book(portfolio, statements, snapshot, spec, table):
+    """The book from a portfolio file (unsigned, what-if) or from venue statements (signatures checked)."""
+    from prover.trader.portfolio import load_portfolio
+    from prover.venue.attestation import check_statements, load_statement, portfolio_from_statements
+    from public.errors import PortfolioError
+
+    if bool(portfolio) == bool(statements):
+        raise PortfolioError("give either --portfolio or one or more --statement")
+    if portfolio:
+        return load_portfolio(portfolio, snapshot, spec)
+    sts = [load_statement(p) for p in statements]
+    check_statements(sts, sts[0].capacity, spec.assets)
+    return portfolio_from_statements(sts, table, 0)
+
+
+def book_opts(f):
+    """--portfolio / --statement: the book of ``load_book``."""
+    f = click.option("--statement", "statements", multiple=True, type=click.Path(dir_okay=False), help="Signed venue statement (repeat per venue).")(f)
+    return click.option("--portfolio", default=None, type=click.Path(dir_okay=False), help="Unsigned portfolio JSON (what-if).")(f)

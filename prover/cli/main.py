@@ -12,9 +12,11 @@ import click
 
 from prover.cli.audit import audit, fixture
 from prover.cli.bench import bench
+from prover.cli.book import report
 from prover.cli.ceremony import ceremony
 from prover.cli.common import ZkMarginGroup
 from prover.cli.demo import demo
+from prover.cli.derisk import derisk
 from prover.cli.identity import identity
 from prover.cli.market import calibrate, snapshot
 from prover.cli.pm import pm_simulate
@@ -31,7 +33,7 @@ def main():
     """zkmargin: zero-knowledge proof of margin solvency for crypto derivatives."""
 
 
-for _command in (risk, table, snapshot, calibrate, setup, prove, identity, venue, ceremony, verify, demo, bench, audit, fixture, pm_simulate):
+for _command in (risk, report, derisk, table, snapshot, calibrate, setup, prove, identity, venue, ceremony, verify, demo, bench, audit, fixture, pm_simulate):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

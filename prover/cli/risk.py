@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import click
 
-from prover.cli.common import circuit_opt, emit_json, json_opt, load_market, market_opt, spec_opt
+from prover.cli.common import book_opts, circuit_opt, emit_json, json_opt, load_book, load_market, market_opt, spec_opt
 from public.circuit import DEFAULT_CIRCUIT, circuit_params
-
-
-def load_book(portfolio, statements, snapshot, spec, table):
-    """The book from a portfolio file (unsigned, what-if) or from venue statements (signatures checked)."""
-    from prover.trader.portfolio import load_portfolio
-    from prover.venue.attestation import check_statements, load_statement, portfolio_from_statements
-    from public.errors import PortfolioError
-
-    if bool(portfolio) == bool(statements):
-        raise PortfolioError("give either --portfolio or one or more --statement")
-    if portfolio:
-        return load_portfolio(portfolio, snapshot, spec)
-    sts = [load_statement(p) for p in statements]
-    check_statements(sts, sts[0].capacity, spec.assets)
-    return portfolio_from_statements(sts, table, 0)
 
 
 @click.command()
 @market_opt
-@click.option("--portfolio", default=None, type=click.Path(dir_okay=False), help="Unsigned portfolio JSON (what-if).")
-@click.option("--statement", "statements", multiple=True, type=click.Path(dir_okay=False), help="Signed venue statement (repeat per venue).")
+@book_opts
 @spec_opt
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None, help="Also check a venue policy.")
 @json_opt

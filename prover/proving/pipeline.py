@@ -47,10 +47,15 @@ def margin_report(snapshot, spec, portfolio, depth: int) -> tuple[MarginReport, 
 
 
 def refuse_unless_met(report: MarginReport, policy) -> None:
-    """Raise PolicyNotMet listing every failed solvency / limit check of ``policy``."""
+    """Raise PolicyNotMet listing every failed solvency / limit check of ``policy``, with the
+    collateral shortfall and a pointer to ``zkmargin derisk`` (the least-cost trades that fix it)."""
+    from prover.trader.derisk import shortfall_usd
+
     failed = [(name, reason) for name, ok, reason in report.policy_checks(policy) if not ok]
     if failed:
-        raise PolicyNotMet("the portfolio does not meet the policy, no proof written:\n  " + "\n  ".join(f"{n}: {r}" for n, r in failed), failed)
+        short = shortfall_usd(report, policy)
+        hint = (f"shortfall ${short:,.2f} of collateral; " if short else "") + "`zkmargin derisk` (same --market, book and --policy) lists the least-cost trades that make it pass"
+        raise PolicyNotMet("the portfolio does not meet the policy, no proof written:\n  " + "\n  ".join(f"{n}: {r}" for n, r in failed) + f"\n  {hint}", failed)
 
 
 def refuse_unlisted_venues(statements, policy, at: datetime) -> None:

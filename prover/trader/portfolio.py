@@ -30,13 +30,15 @@ FORMAT = "zkmargin-portfolio/1"
 
 @dataclass(frozen=True)
 class Position:
-    """One netted position: snapshot row, canonical id and name, signed qty (coins x 1e8), venues."""
+    """One netted position: snapshot row, canonical id and name, signed qty (coins x 1e8), venues
+    and, aligned with them, each venue entry's own quantity (coins x 1e8; empty when not known)."""
 
     row: int
     instrument_id: int
     name: str
     qty_e8: int
     venues: tuple[str, ...]
+    venue_qty_e8: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,16 +125,17 @@ def parse_portfolio(obj: dict, snapshot, spec, source: str = "portfolio") -> Por
             raise PortfolioError(str(exc)) from None
         if not -(2**QTY_BITS) < qty < 2**QTY_BITS:
             raise PortfolioError(f"{where}: quantity {p['quantity']} out of range (|quantity| < {2**QTY_BITS / QTY_SCALE:,.0f} coins)")
-        entry = netted.setdefault(row, [0, []])
+        entry = netted.setdefault(row, [0, [], []])
         entry[0] += qty
         entry[1].append(str(p.get("venue", "")))
+        entry[2].append(qty)
     positions = []
     for row in sorted(netted):
-        qty, venues = netted[row]
-        if not -(2**QTY_BITS) < qty < 2**QTY_BITS:
-            raise PortfolioError(f"{source}: net quantity of {snapshot.names[row]} out of range")
+        qty, venues, venue_qty = netted[row]
         key = snapshot.keys[row] if row < len(snapshot) else _spot_keys(spec)[row - len(snapshot)]
-        positions.append(Position(row, key.instrument_id, key.canonical_name, qty, tuple(venues)))
+        if not -(2**QTY_BITS) < qty < 2**QTY_BITS:
+            raise PortfolioError(f"{source}: net quantity of {key.canonical_name} out of range")
+        positions.append(Position(row, key.instrument_id, key.canonical_name, qty, tuple(venues), tuple(venue_qty)))
     raw_coll = obj.get("collateral", {})
     if not isinstance(raw_coll, dict):
         raise PortfolioError(f"{source}: 'collateral' must map asset -> amount")

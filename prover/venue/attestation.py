@@ -255,7 +255,7 @@ def portfolio_from_statements(statements, table, salt: int):
                 row = table.index_of(e.instrument_id)
             except KeyError:
                 raise PortfolioError(f"{st.source or st.venue}: unknown instrument {e.name} (not in the snapshot)") from None
-            positions.append(Position(row, e.instrument_id, e.name, e.qty_e8, (st.venue,)))
+            positions.append(Position(row, e.instrument_id, e.name, e.qty_e8, (st.venue,), (e.qty_e8,)))
         for a, v in st.collateral_e8.items():
             collateral[a] = collateral.get(a, 0) + v
     return Portfolio(",".join(st.account for st in statements), tuple(positions), collateral, salt)

@@ -170,7 +170,6 @@ def underlying_details(report: MarginReport, portfolio, table, spec, snapshot) -
     S:PM has both: ``public/methodology/deribit_pm.py``, ``zkmargin pm-simulate``).
     """
     from public.methodology import black76
-    from public.methodology.spec import scenario_bucket
 
     add_on = {u: 0 for u in range(len(spec.underlyings))}
     gamma = {u: 0.0 for u in spec.underlyings}

@@ -166,7 +166,7 @@ def test_prove_refuses_an_insolvent_book_and_writes_nothing(tmp_path, demo_keys)
     poor = resigned(tmp_path / "deribit_poor.json", "deribit", collateral_e8={a: 0 for a in ASSETS})
     out = tmp_path / "bundle.json"
     r = run(*prove_args(out, statements=replacing(0, poor)))
-    assert_named_error(r, "does not meet the policy", "solvency", code=1)
+    assert_named_error(r, "does not meet the policy", "solvency", "shortfall $", "`zkmargin derisk`", code=1)
     assert list(tmp_path.iterdir()) == [poor]
 
 
