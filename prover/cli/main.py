@@ -17,6 +17,7 @@ from prover.cli.ceremony import ceremony
 from prover.cli.common import ZkMarginGroup
 from prover.cli.demo import demo
 from prover.cli.derisk import derisk
+from prover.cli.export import export
 from prover.cli.identity import identity
 from prover.cli.market import calibrate, snapshot
 from prover.cli.pm import pm_simulate
@@ -25,6 +26,7 @@ from prover.cli.risk import risk, table
 from prover.cli.setup import setup
 from prover.cli.venue import venue
 from verifier.cli import verify
+from verifier.service.cli import serve
 
 
 @click.group(cls=ZkMarginGroup)
@@ -33,7 +35,7 @@ def main():
     """zkmargin: zero-knowledge proof of margin solvency for crypto derivatives."""
 
 
-for _command in (risk, report, derisk, table, snapshot, calibrate, setup, prove, identity, venue, ceremony, verify, demo, bench, audit, fixture, pm_simulate):
+for _command in (risk, report, derisk, table, snapshot, calibrate, setup, prove, identity, venue, ceremony, verify, serve, export, demo, bench, audit, fixture, pm_simulate):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

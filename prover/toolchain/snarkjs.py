@@ -1,4 +1,5 @@
-"""The only module that runs Node: circom2 (compiler, as WASM) and snarkjs, pinned by package.json.
+"""The only module that runs Node: circom2 (compiler, as WASM), snarkjs and solc (solc-js, for the
+on-chain verifier), pinned by package.json.
 
 Each function runs one pinned tool from ``node_modules/.bin`` and raises ToolchainError naming the
 command and the tail of its output when it fails or is missing (run ``npm ci`` first).
@@ -184,3 +185,38 @@ def zkey_contribute(src: Path, dst: Path, name: str, entropy: str) -> None:
 
 def export_verification_key(zkey: Path, vk: Path) -> None:
     run("snarkjs", ["zkey", "export", "verificationkey", zkey, vk], "zkey export verificationkey")
+
+
+_SOLC_JS = """
+const solc = require('solc');
+let raw = '';
+process.stdin.on('data', d => raw += d);
+process.stdin.on('end', () => { process.stdout.write(solc.compile(raw)); });
+"""
+
+
+def solc_compile(sources: dict[str, str], optimize_runs: int = 200, timeout: int = 600) -> dict:
+    """Compile Solidity ``sources`` ({file name: text}) with the pinned solc-js (standard JSON).
+
+    Returns {contract name: {"abi": list, "bytecode": hex str}}. Raises ToolchainError naming the
+    first compiler error (or a missing solc: run ``npm ci``).
+    """
+    if not (REPO / "node_modules" / "solc").exists():
+        raise ToolchainError(f"solc not installed: run `npm ci` in {REPO}")
+    if shutil.which("node") is None:
+        raise ToolchainError("node not found on PATH: install Node 20")
+    request = {"language": "Solidity", "sources": {k: {"content": v} for k, v in sources.items()},
+               "settings": {"optimizer": {"enabled": True, "runs": optimize_runs}, "viaIR": True,
+                            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}}}}  # fmt: skip
+    try:
+        proc = subprocess.run(["node", "-e", _SOLC_JS], cwd=REPO, input=json.dumps(request), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ToolchainError(f"solc timed out after {timeout} s") from None
+    try:
+        out = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise ToolchainError(f"solc failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}") from None
+    errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
+    if errors:
+        raise ToolchainError(f"solc: {errors[0].get('formattedMessage', errors[0].get('message'))}")
+    return {name: {"abi": c["abi"], "bytecode": c["evm"]["bytecode"]["object"]} for f in out["contracts"].values() for name, c in f.items()}

@@ -1,0 +1,1 @@
+"""The venue's verification service (``zkmargin serve``): app (FastAPI), store (SQLite/PostgreSQL), cli."""
