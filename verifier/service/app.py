@@ -141,6 +141,9 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     from public.methodology.risk_table import cached_risk_table
     from verifier.verify import verify_bundle
 
+    for snap in cfg.snapshots.values():  # the venue's own evaluation, once, before the first applicant waits for it
+        for depth in {c.params.depth for c in cfg.circuits}:
+            cached_risk_table(snap, cfg.spec, depth)
     app = FastAPI(title="zkmargin venue verification service", version="1", description=__doc__.split("\n\n")[0])
     app.state.cfg = cfg
     limiter = anyio.CapacityLimiter(cfg.max_verifications)
