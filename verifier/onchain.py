@@ -10,9 +10,11 @@ that holds the venue's policy and records accepted proofs (``zkmargin export sol
   challenge was issued by this contract (``issueChallenge``), is unused and unexpired, and was
   issued to the proof's ``trader_identity``; ``risk_root``
   is a market the venue accepted (``acceptMarket``: root, snapshot epoch, the haircut collateral
-  prices, valid until) and not stale, with its epoch and prices; every venue key is accepted
-  (the policy's ``accepted_venues``; ``venueKeysCommitment`` is keccak256 of them, sorted); the
-  attestation is at most ``maxAttestationAgeS`` old. Then ``verifyProof``; on success the
+  prices, valid until) and not stale, with its epoch and prices; the snapshot is at most
+  ``maxSnapshotAgeS`` old (the policy's, as off chain); every venue key is accepted (the policy's
+  ``accepted_venues``, given sorted; ``venueKeysCommitment`` is keccak256 of them); the
+  attestation is at most ``maxAttestationAgeS`` old (both with the off-chain verifier's clock skew).
+  A challenge expires at ``expiresAt`` (strictly before it is valid, as off chain). Then ``verifyProof``; on success the
   challenge is consumed and a credit recorded for the identity until ``creditTtlS`` later.
   A failure reverts with a named error (``UnknownChallenge``, ``ChallengeUsed``,
   ``PolicyMismatch(index)``, ``StaleRoot``, ``InvalidProof``, ...).
@@ -28,6 +30,7 @@ import json
 from eth_utils import keccak
 
 from public.fixed_point import FIELD_P
+from verifier.verify import CLOCK_SKEW_S
 
 PRAGMA = "^0.8.29"
 
@@ -98,7 +101,7 @@ contract MarginCredit {{
     uint256 internal constant I_VENUE_KEY_X = {kx0};
     uint256 internal constant I_VENUE_KEY_Y = {ky0};
     uint256 internal constant N_VENUES = {n_ven};
-    uint256 internal constant CLOCK_SKEW_S = 120;
+    uint256 internal constant CLOCK_SKEW_S = {CLOCK_SKEW_S};
 
     struct Market {{ uint64 snapshotEpoch; uint64 validUntil; bytes32 pricesHash; }}
     struct Challenge {{ uint256 identity; uint64 expiresAt; bool used; }}
@@ -109,6 +112,7 @@ contract MarginCredit {{
     uint256 public immutable specHash;
     uint256 public immutable multiplierKE6;
     uint256 public immutable maxAttestationAgeS;
+    uint256 public immutable maxSnapshotAgeS;
     uint256 public immutable challengeTtlS;
     uint256 public immutable creditTtlS;
     bytes32 public immutable venueKeysCommitment;
@@ -136,11 +140,13 @@ contract MarginCredit {{
     error MarketMismatch(uint256 index);
     error VenueNotAccepted(uint256 venue);
     error StaleAttestation();
+    error StaleSnapshot();
+    error VenueKeysNotSorted();
     error InvalidProof();
 
     constructor(address verifier_, uint256 specHash_, uint256 multiplierKE6_, uint256[N_UNDERLYINGS] memory deltaLimitE6_,
-                uint256[N_UNDERLYINGS] memory vegaLimitE6_, uint256[2][] memory venueKeys_, uint256 maxAttestationAgeS_,
-                uint256 challengeTtlS_, uint256 creditTtlS_) {{
+                uint256[N_UNDERLYINGS] memory vegaLimitE6_, uint256[2][] memory venueKeys_, uint256 maxSnapshotAgeS_,
+                uint256 maxAttestationAgeS_, uint256 challengeTtlS_, uint256 creditTtlS_) {{
         verifier = IGroth16Verifier(verifier_);
         owner = msg.sender;
         specHash = specHash_;
@@ -148,9 +154,13 @@ contract MarginCredit {{
         deltaLimitE6 = deltaLimitE6_;
         vegaLimitE6 = vegaLimitE6_;
         for (uint256 v = 0; v < venueKeys_.length; v++) {{
+            if (v > 0 && (venueKeys_[v][0] < venueKeys_[v - 1][0] || (venueKeys_[v][0] == venueKeys_[v - 1][0] && venueKeys_[v][1] <= venueKeys_[v - 1][1]))) {{
+                revert VenueKeysNotSorted();  // sorted and distinct: venueKeysCommitment is then of the set
+            }}
             acceptedVenueKey[keccak256(abi.encode(venueKeys_[v][0], venueKeys_[v][1]))] = true;
         }}
         venueKeysCommitment = keccak256(abi.encodePacked(venueKeys_));
+        maxSnapshotAgeS = maxSnapshotAgeS_;
         maxAttestationAgeS = maxAttestationAgeS_;
         challengeTtlS = challengeTtlS_;
         creditTtlS = creditTtlS_;
@@ -186,12 +196,13 @@ contract MarginCredit {{
         Challenge storage ch = challenges[input[I_CHALLENGE]];
         if (ch.expiresAt == 0) revert UnknownChallenge();
         if (ch.used) revert ChallengeUsed();
-        if (block.timestamp > ch.expiresAt) revert ChallengeExpired();
+        if (block.timestamp >= ch.expiresAt) revert ChallengeExpired();
         if (input[I_TRADER_IDENTITY] != ch.identity) revert WrongIdentity();
         Market memory m = markets[input[I_RISK_ROOT]];
         if (m.validUntil == 0) revert UnknownRoot();
         if (block.timestamp > m.validUntil) revert StaleRoot();
         if (input[I_SNAPSHOT_EPOCH] != m.snapshotEpoch) revert MarketMismatch(I_SNAPSHOT_EPOCH);
+        if (m.snapshotEpoch > block.timestamp + CLOCK_SKEW_S || block.timestamp > m.snapshotEpoch + maxSnapshotAgeS + CLOCK_SKEW_S) revert StaleSnapshot();
         uint256[N_ASSETS] memory prices;
         for (uint256 k = 0; k < N_ASSETS; k++) prices[k] = input[I_COLLATERAL_PRICE + k];
         if (keccak256(abi.encode(prices)) != m.pricesHash) revert MarketMismatch(I_COLLATERAL_PRICE);
@@ -227,5 +238,5 @@ def deployment(policy, spec, circuit, credit_ttl_s: int = 86_400, challenge_ttl_
         "delta_limit_e6": [policy.delta_limit_e6[u] for u in spec.underlyings],
         "vega_limit_e6": [policy.vega_limit_e6[u] for u in spec.underlyings],
         "venue_keys": [[x, y] for x, y in keys], "venue_keys_commitment": "0x" + venue_keys_commitment(keys).hex(),
-        "max_attestation_age_s": policy.max_attestation_age_s, "challenge_ttl_s": challenge_ttl_s, "credit_ttl_s": credit_ttl_s,
+        "max_snapshot_age_s": policy.max_snapshot_age_s, "max_attestation_age_s": policy.max_attestation_age_s, "challenge_ttl_s": challenge_ttl_s, "credit_ttl_s": credit_ttl_s,
     }  # fmt: skip

@@ -58,7 +58,7 @@ def solidity(policy_path, keys, out_dir, do_compile, credit_ttl, challenge_ttl, 
     dep = {"format": "zkmargin-margin-credit-deployment/1", **deployment(policy, spec, circuit, credit_ttl, challenge_ttl),
            "public_signals": circuit.public_signal_names(),
            "constructor": ["verifier", "spec_hash", "multiplier_k_e6", "delta_limit_e6", "vega_limit_e6", "venue_keys",
-                           "max_attestation_age_s", "challenge_ttl_s", "credit_ttl_s"]}  # fmt: skip
+                           "max_snapshot_age_s", "max_attestation_age_s", "challenge_ttl_s", "credit_ttl_s"]}  # fmt: skip
     files["deployment.json"] = json.dumps(_decimal_strings(dep), indent=1)
     if do_compile:
         from prover.toolchain.snarkjs import solc_compile

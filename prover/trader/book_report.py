@@ -36,8 +36,8 @@ def build_report(book, table, spec, snapshot, policy=None) -> tuple[dict, dict[s
     k = policy.multiplier_k_e6 / K_SCALE if policy is not None else 1.0
     collateral = report.collateral_e14 / AGG_SCALE
     pngs, pictures = {}, {}
-    for d, (u, pnl) in zip(details, scenario_pnl_usd(report).items()):
-        png, layout = pnl_grid_png(spec, u, d["scan_range"], pnl, collateral, k)
+    for d, um, (u, pnl) in zip(details, report.underlyings, scenario_pnl_usd(report).items()):
+        png, layout = pnl_grid_png(spec, u, d["scan_range"], pnl, collateral, k, worst=um.worst_scenario)  # the exact integers' worst
         pngs[u] = png
         pictures[u] = {"sha256": hashlib.sha256(png).hexdigest(), "width": layout["width"], "height": layout["height"],
                        "worst_scenario": layout["worst"], "cells": layout["cells"]}  # fmt: skip

@@ -14,7 +14,9 @@ collateral, so the difference is the netting alone (``zkmargin report``, issue 1
   ``(2 % + 0.5 % x |q| / 100) x F x |q|``, a spot holding of ``collateral_in_scenarios`` its
   liquidation haircut (its add-on). The option mark is left out of the standard figure because
   every column carries the positions' marks in the collateral (SPEC section 3), not in the IM.
-  Each venue's positions are netted per instrument first, as a venue margins them.
+  Each venue's positions are netted per instrument first, as a venue margins them (two accounts
+  at one venue count as one book). Deribit's futures step is per 100 BTC; the same step per 100
+  coins for ETH is this project's choice.
 
 Amounts are floats in USD (a report, not proved); the IMs come from the exact integers of
 ``compute_margin``. Greeks: net delta (USD) and vega (USD per vol point) from the risk records,

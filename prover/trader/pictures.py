@@ -37,12 +37,14 @@ def _cell_px(ax, fig, x0, y0, x1, y1) -> tuple[int, int, int, int]:
     return int(round(min(ax0, ax1))), int(round(h - max(ay0, ay1))), int(round(max(ax0, ax1))), int(round(h - min(ay0, ay1)))
 
 
-def pnl_grid_png(spec, underlying: str, scan_range: float, pnl_usd, collateral_usd: float | None = None, k: float = 1.0) -> tuple[bytes, dict]:
+def pnl_grid_png(spec, underlying: str, scan_range: float, pnl_usd, collateral_usd: float | None = None, k: float = 1.0,
+                 worst: int | None = -1) -> tuple[bytes, dict]:
     """PNG of the P&L grid (module docstring) and its layout.
 
     ``pnl_usd``: the underlying's total P&L per scenario, USD, shape (n_scenarios,) in the spec's
     order (``prover.trader.efficiency.scenario_pnl_usd``); ``collateral_usd`` / ``k``: the coverage
-    line (None: not shown). Layout: {"width", "height", "cells": {scenario: [x0, y0, x1, y1]},
+    line (None: not shown); ``worst``: the scenario to frame (the MarginReport's exact
+    ``worst_scenario``, None: nothing lost; default: the lowest ``pnl_usd``). Layout: {"width", "height", "cells": {scenario: [x0, y0, x1, y1]},
     "worst": scenario of the lowest P&L or None when nothing loses}.
     Raises ValueError when ``pnl_usd`` does not have one value per scenario.
     """
@@ -54,7 +56,8 @@ def pnl_grid_png(spec, underlying: str, scan_range: float, pnl_usd, collateral_u
     extended = [s for s in range(spec.n_scenarios) if s not in standard]
     moves = sorted({float(grid.moves[s]) for s in standard})
     states = sorted({int(grid.vol_state[s]) for s in standard})
-    worst = int(np.argmin(pnl)) if pnl.min() < 0 else None
+    if worst == -1:
+        worst = int(np.argmin(pnl)) if pnl.min() < 0 else None
     covered = None if collateral_usd is None else collateral_usd / k
     span = max(float(np.abs(pnl).max()), 1e-9)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)

@@ -48,8 +48,13 @@ class Chain:
         abi = compiled["abi"]
         ctor = next((e for e in abi if e["type"] == "constructor"), {"inputs": []})
         data = bytes.fromhex(compiled["bytecode"]) + encode([_type(p) for p in ctor["inputs"]], list(args))
-        tx = self.t.send_transaction({"from": sender or self.accounts[0], "data": "0x" + data.hex(), "gas": 30_000_000})
+        try:
+            tx = self.t.send_transaction({"from": sender or self.accounts[0], "data": "0x" + data.hex(), "gas": 30_000_000})
+        except TransactionFailed as exc:
+            raise Reverted(None, exc.args[0] if exc.args else "") from None
         receipt = self.t.get_transaction_receipt(tx)
+        if receipt.get("status") == 0 or not receipt.get("contract_address"):
+            raise Reverted(None, "constructor reverted")
         return Contract(self, abi, receipt["contract_address"], receipt["gas_used"])
 
 

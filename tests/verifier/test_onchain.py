@@ -32,7 +32,7 @@ def compiled(demo_keys):
 def ctor_args(dep: dict, verifier_address, **over):
     d = {**dep, **over}
     return (verifier_address, d["spec_hash"], d["multiplier_k_e6"], d["delta_limit_e6"], d["vega_limit_e6"], d["venue_keys"],
-            d["max_attestation_age_s"], d["challenge_ttl_s"], d["credit_ttl_s"])  # fmt: skip
+            d["max_snapshot_age_s"], d["max_attestation_age_s"], d["challenge_ttl_s"], d["credit_ttl_s"])  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,9 @@ def world(tmp_path_factory, compiled, market, demo_policy, demo_keys):
     chain = Chain()
     verifier = chain.deploy(compiled["Groth16Verifier"])
     dep = deployment(demo_policy, spec, load_trusted_circuit(rec.keys_dir))
-    credit = chain.deploy(compiled["MarginCredit"], *ctor_args(dep, verifier.address))
+    # the chain's clock is the wall clock: the historical 2026-08-22 snapshot is accepted with a long max age here
+    # (a contract with the policy's own max age refuses it: test_the_policy_snapshot_age_is_enforced)
+    credit = chain.deploy(compiled["MarginCredit"], *ctor_args(dep, verifier.address, max_snapshot_age_s=10**9))
     prices = haircut_prices_e6(spec, snapshot.spot)
     root = cached_risk_table(snapshot, spec, params.depth).root
     market_args = (root, snapshot.epoch, [prices[a] for a in spec.assets])
@@ -110,7 +112,7 @@ def test_every_forgery_is_rejected_then_the_proof_is_accepted_once(world, compil
         forged[i[name]] = (forged[i[name]] + 7) if name != "attestation_epoch" else forged[i[name]] - 10_000
         expect(err, credit, a, b, c, forged)
     # a contract holding another policy value refuses the same, valid proof
-    other = chain.deploy(compiled["MarginCredit"], *ctor_args(dep, verifier.address, multiplier_k_e6=dep["multiplier_k_e6"] + 1))
+    other = chain.deploy(compiled["MarginCredit"], *ctor_args(dep, verifier.address, multiplier_k_e6=dep["multiplier_k_e6"] + 1, max_snapshot_age_s=10**9))
     expect("PolicyMismatch", other, a, b, c, s)
     # a stale root: the venue accepted the market until a time now past
     credit.transact("acceptMarket", *market_args, chain.timestamp + 5)
@@ -127,3 +129,19 @@ def test_every_forgery_is_rejected_then_the_proof_is_accepted_once(world, compil
         print(f"\ngas: MarginCredit.submit {receipt['gas_used']:,} (accepted proof, {len(s)} public signals); Groth16Verifier.verifyProof "
               f"{verify_gas:,} (estimate, incl. 21,000 intrinsic); usual figure 200,000 + 6,500 x {len(s)} = {200_000 + 6_500 * len(s):,}; "
               f"deploy verifier {verifier.deploy_gas:,}, MarginCredit {credit.deploy_gas:,}")  # fmt: skip
+
+
+def test_the_policy_snapshot_age_and_sorted_venue_keys_are_enforced(world, compiled):
+    from tests.verifier.evm import Reverted
+
+    chain, verifier, credit, dep, (a, b, c, s), market_args, names = world
+    strict = chain.deploy(compiled["MarginCredit"], *ctor_args(dep, verifier.address))  # the policy's 900 s
+    strict.transact("acceptMarket", *market_args, chain.timestamp + 3600)
+    challenge = strict.transact("issueChallenge", s[names.index("trader_identity")])["events"][0]["args"]["challenge"]
+    forged = list(s)
+    forged[names.index("challenge")] = challenge
+    with pytest.raises(Reverted) as info:
+        strict.transact("submit", a, b, c, forged)
+    assert info.value.error == "StaleSnapshot"
+    with pytest.raises(Reverted):  # the constructor reverts: VenueKeysNotSorted
+        chain.deploy(compiled["MarginCredit"], *ctor_args(dep, verifier.address, venue_keys=list(reversed(dep["venue_keys"]))))

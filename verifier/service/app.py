@@ -16,9 +16,11 @@ Endpoints (OpenAPI schema at ``/openapi.json``; ``X-API-Key`` on the venue's own
 - ``GET /v1/risk-tables/{snapshot_sha256}``: the published risk table of a snapshot, for provers.
 - ``GET /v1/health``.
 
-Limits: request bodies over ``max_body_bytes`` get 413 before they are read; a verification
-running past ``verify_timeout_s`` gets 503 and records nothing (the challenge stays unused); at
-most ``max_verifications`` run at once. Every error is JSON ``{"error": <code>, "reason": ...}``
+Limits: request bodies over ``max_body_bytes`` get 413 before they are read, and a body is parsed
+once as strict bounded JSON (``public.json_input``) before any endpoint; a request not decided
+within ``verify_timeout_s`` of its arrival gets 503 and its transaction is rolled back (nothing
+recorded, the challenge unused); at most ``max_verifications`` run at once, none abandoned. An
+unknown, used or expired challenge gets its decision without a pairing being spent on the proof. Every error is JSON ``{"error": <code>, "reason": ...}``
 with a 4xx status; an unexpected fault is a 500 with no traceback (it goes to the log).
 """
 
@@ -28,7 +30,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -38,9 +39,12 @@ import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from pydantic import BaseModel, Field
 
+from public.bundle_format import check_structure
 from public.errors import BundleError, PolicyError
+from public.json_input import parse_json_text
 from public.fixed_point import CHALLENGE_BITS
 from verifier.decision import Decision
 from verifier.policy import parse_challenge, parse_identity
@@ -88,11 +92,15 @@ def _iso(ms: int) -> str:
 
 
 def _error(status: int, code: str, reason: str) -> JSONResponse:
-    return JSONResponse({"error": code, "reason": reason}, status_code=status)
+    clean = str(reason).encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate from a hostile key
+    return JSONResponse({"error": code, "reason": clean}, status_code=status)
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a body over ``limit`` bytes, by Content-Length or while streaming."""
+    """ASGI middleware: 413 for a body over ``limit`` bytes, by Content-Length or while streaming;
+    422 ``invalid_json`` for a body that is not strict, bounded JSON (``public.json_input``: nesting
+    over 64 levels, numbers over 100 digits, NaN, duplicate keys), before any endpoint parses it
+    (py_ecc raises the recursion limit, so a deep body would otherwise crash the parser)."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -115,6 +123,11 @@ class BodyLimit:
             if seen > self.limit:
                 return await too_big(scope, receive, send)
         body, sent = b"".join(chunks), False
+        if body:
+            try:
+                parse_json_text(body, BundleError, "request body", max_bytes=self.limit)
+            except BundleError as exc:
+                return await _error(422, "invalid_json", str(exc))(scope, receive, send)
 
         async def replay():
             nonlocal sent
@@ -128,6 +141,10 @@ class BodyLimit:
 
 
 
+class _Late(Exception):
+    """The verification finished after its deadline: the transaction is rolled back."""
+
+
 def _decision_json(decision: Decision, circuits, bundle: dict, elapsed: float) -> dict:
     """``zkmargin verify --json``'s object for ``decision`` (verifier/cli.py)."""
     vk = (bundle.get("circuit") or {}).get("verification_key_sha256") if isinstance(bundle.get("circuit"), dict) else None
@@ -139,7 +156,7 @@ def _decision_json(decision: Decision, circuits, bundle: dict, elapsed: float) -
 def create_app(cfg: ServiceConfig) -> FastAPI:
     """The FastAPI application over ``cfg`` (module docstring)."""
     from public.methodology.risk_table import cached_risk_table
-    from verifier.verify import verify_bundle
+    from verifier import verify as verify_module  # looked up per call
 
     for snap in cfg.snapshots.values():  # the venue's own evaluation, once, before the first applicant waits for it
         for depth in {c.params.depth for c in cfg.circuits}:
@@ -156,9 +173,10 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
         return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
 
-    @app.exception_handler(HTTPException)
-    async def _http(_request, exc: HTTPException):
-        code, reason = exc.detail if isinstance(exc.detail, tuple) else ("http_error", str(exc.detail))
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request, exc: StarletteHTTPException):
+        plain = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(exc.status_code, "http_error")
+        code, reason = exc.detail if isinstance(exc.detail, tuple) else (plain, str(exc.detail))
         return _error(exc.status_code, code, reason)
 
     @app.exception_handler(Exception)
@@ -172,8 +190,11 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
             raise HTTPException(401, ("unauthorized", "missing or wrong X-API-Key"))
 
     @app.get("/v1/health")
-    def health():
-        return {"status": "ok", "venue": cfg.policy.venue, "database": cfg.store.url.split(":")[0].split("+")[0], **cfg.store.count()}
+    def health(x_api_key: str | None = Header(default=None)):
+        out = {"status": "ok", "venue": cfg.policy.venue, "database": cfg.store.url.split(":")[0].split("+")[0]}
+        if x_api_key and hmac.compare_digest(hashlib.sha256(x_api_key.encode()).hexdigest(), cfg.api_key_sha256):
+            out.update(cfg.store.count())  # row counts: the venue's own business
+        return out
 
     @app.post("/v1/challenges", status_code=201, response_model=ChallengeResponse, dependencies=[Depends(venue_only)])
     def challenges(req: ChallengeRequest):
@@ -185,50 +206,60 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         row = cfg.store.issue_challenge(applicant, now_ms, cfg.challenge_ttl_s, CHALLENGE_BITS)
         return ChallengeResponse(challenge=row.challenge, applicant=row.applicant, issued_at=_iso(row.issued_at_ms), expires_at=_iso(row.expires_at_ms))
 
-    def run_verification(challenge: int, bundle: dict, abandoned: threading.Event) -> dict | None:
+    def run_verification(challenge: int, bundle: dict, deadline: float) -> dict | None:
+        """The decision for ``bundle`` answering ``challenge``, recorded; None if not committed by ``deadline``."""
         now = cfg.clock()
         now_ms = int(now.timestamp() * 1000)
         key = hex(challenge)
         row = cfg.store.challenge(key)
+        usable = row is not None and row.used_at_ms is None and row.expires_at_ms > now_ms
         market = bundle.get("market") if isinstance(bundle.get("market"), dict) else {}
-        snapshot = cfg.snapshots.get(market.get("snapshot_sha256"))
-        policy = replace(cfg.policy, challenge=challenge, applicant_identity=int(row.applicant, 16) if row else None)
+        sha = market.get("snapshot_sha256")
+        snapshot = cfg.snapshots.get(sha) if isinstance(sha, str) else None
         t = time.perf_counter()
-        decision = verify_bundle(bundle, policy, cfg.circuits, spec=cfg.spec, snapshot=snapshot, at=now)
+        if usable:
+            policy = replace(cfg.policy, challenge=challenge, applicant_identity=int(row.applicant, 16))
+            decision = verify_module.verify_bundle(bundle, policy, cfg.circuits, spec=cfg.spec, snapshot=snapshot, at=now)
+        else:  # a challenge that cannot be consumed: no pairing is spent on it (the decision is still kept)
+            check_structure(bundle)
+            decision = Decision()
         elapsed = time.perf_counter() - t
         decision.add("snapshot.published", snapshot is not None,
                      "the venue publishes the snapshot the bundle names" if snapshot else "not a snapshot this venue publishes")  # fmt: skip
         decision.add("challenge.issued", row is not None, f"issued to {row.applicant[:18]}... at {_iso(row.issued_at_ms)}" if row else "not a challenge this venue issued")
-        fresh = row is not None and row.expires_at_ms > now_ms
-        decision.add("challenge.unexpired", fresh, f"expires {_iso(row.expires_at_ms)}" if row else "no such challenge")
+        decision.add("challenge.unexpired", row is not None and row.expires_at_ms > now_ms, f"expires {_iso(row.expires_at_ms)}" if row else "no such challenge")
         digest = hashlib.sha256(json.dumps(bundle, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        unverified = "" if usable else "; the proof was not verified"
 
-        def finish(consumed: bool) -> dict:
+        def finish(consumed: bool, used_by: str | None) -> dict:
+            if time.monotonic() > deadline:
+                raise _Late
             final = Decision(list(decision.checks))
-            final.add("challenge.single_use", consumed, "consumed by this verification" if consumed else
-                      ("already used by decision " + str(cfg.store.challenge(key).decision_id) if row and fresh else "not consumable"))  # fmt: skip
+            reason = ("consumed by this verification" if consumed else f"already used by decision {used_by}{unverified}" if used_by
+                      else f"{'not issued' if row is None else 'expired'}{unverified}")  # fmt: skip
+            final.add("challenge.single_use", consumed, reason)
             return {**_decision_json(final, cfg.circuits, bundle, elapsed), "bundle_sha256": digest, "verified_at": now.isoformat(timespec="seconds")}
 
-        if abandoned.is_set():  # the request timed out: record nothing, leave the challenge unused
+        try:
+            _, result = cfg.store.record_decision(key, row.applicant if row else None, digest, now_ms, finish)
+        except _Late:
             return None
-        _, result = cfg.store.record_decision(key, row.applicant if row else None, digest, now_ms, finish)
         return result
 
     @app.post("/v1/verify")
     async def verify(req: VerifyRequest):
+        deadline = time.monotonic() + cfg.verify_timeout_s  # from arrival: the wait for a slot counts
         try:
             challenge = parse_challenge(req.challenge)
         except PolicyError as exc:
             raise HTTPException(422, ("invalid_challenge", str(exc))) from None
-        abandoned = threading.Event()
         try:
-            with anyio.fail_after(cfg.verify_timeout_s):
-                return await anyio.to_thread.run_sync(run_verification, challenge, req.bundle, abandoned, limiter=limiter, abandon_on_cancel=True)
+            result = await anyio.to_thread.run_sync(run_verification, challenge, req.bundle, deadline, limiter=limiter)
         except BundleError as exc:
             raise HTTPException(422, ("malformed_bundle", str(exc))) from None
-        except TimeoutError:
-            abandoned.set()
-            raise HTTPException(503, ("verification_timeout", f"verification took over {cfg.verify_timeout_s:g} s; nothing was recorded")) from None
+        if result is None:
+            raise HTTPException(503, ("verification_timeout", f"not decided within {cfg.verify_timeout_s:g} s; nothing was recorded, the challenge is unused"))
+        return result
 
     @app.get("/v1/decisions/{decision_id}", dependencies=[Depends(venue_only)])
     def decision(decision_id: str):

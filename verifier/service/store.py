@@ -21,7 +21,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, Column, MetaData, String, Table, Text, create_engine, event, insert, select, update
+from sqlalchemy import BigInteger, Boolean, Column, MetaData, String, Table, Text, create_engine, event, func, insert, select, update
 
 from verifier.trusted import ConfigError
 
@@ -81,8 +81,12 @@ class Store:
                 self.engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             else:
-                self.engine = create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
-            META.create_all(self.engine)
+                # READ COMMITTED: the loser of a race re-reads the winner's row instead of a serialization failure
+                self.engine = create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=72, isolation_level="READ COMMITTED")
+            try:
+                META.create_all(self.engine)
+            except Exception:  # another instance created the tables at the same moment
+                META.create_all(self.engine)
         except Exception as exc:  # the driver's own error types differ per backend
             raise ConfigError(f"cannot open database {url.split('@')[-1]}: {str(exc).splitlines()[0]}") from None
         self.url = url
@@ -103,18 +107,21 @@ class Store:
     def record_decision(self, challenge: str | None, applicant: str | None, bundle_sha256: str, now_ms: int, finish) -> tuple[str, dict]:
         """Consume ``challenge`` (if given) and store the decision, atomically (module docstring).
 
-        ``finish(consumed: bool) -> dict``: the decision JSON, told whether this call consumed the
-        challenge (False: already used, expired or unknown by the time of the commit). Returns
+        ``finish(consumed: bool, used_by: str | None) -> dict``: the decision JSON, told whether this
+        call consumed the challenge (False: already used, by decision ``used_by``, expired or
+        unknown by the time of the commit); an exception it raises rolls everything back. Returns
         (decision id, the stored JSON).
         """
         did = secrets.token_hex(16)
         with self.engine.begin() as conn:
-            consumed = False
+            consumed, used_by = False, None
             if challenge is not None:
                 r = conn.execute(update(CHALLENGES).where(CHALLENGES.c.challenge == challenge, CHALLENGES.c.used_at_ms.is_(None),
                                                           CHALLENGES.c.expires_at_ms > now_ms).values(used_at_ms=now_ms, decision_id=did))  # fmt: skip
                 consumed = r.rowcount == 1
-            result = finish(consumed)
+                if not consumed:  # on this connection: a second one from the pool could wait on ours
+                    used_by = conn.execute(select(CHALLENGES.c.decision_id).where(CHALLENGES.c.challenge == challenge)).scalar()
+            result = finish(consumed, used_by)
             result = {**result, "decision_id": did}
             conn.execute(insert(DECISIONS).values(id=did, challenge=challenge, applicant=applicant, bundle_sha256=bundle_sha256,
                                                   created_at_ms=now_ms, accepted=bool(result["accepted"]), result=json.dumps(result)))  # fmt: skip
@@ -131,7 +138,7 @@ class Store:
     def count(self) -> dict[str, int]:
         """Rows per table and consumed challenges (for tests and the health endpoint)."""
         with self.engine.connect() as conn:
-            n_c = len(conn.execute(select(CHALLENGES.c.challenge)).all())
-            n_used = len(conn.execute(select(CHALLENGES.c.challenge).where(CHALLENGES.c.used_at_ms.is_not(None))).all())
-            n_d = len(conn.execute(select(DECISIONS.c.id)).all())
+            n_c = conn.execute(select(func.count()).select_from(CHALLENGES)).scalar()
+            n_used = conn.execute(select(func.count()).select_from(CHALLENGES).where(CHALLENGES.c.used_at_ms.is_not(None))).scalar()
+            n_d = conn.execute(select(func.count()).select_from(DECISIONS)).scalar()
         return {"challenges": n_c, "challenges_used": n_used, "decisions": n_d}

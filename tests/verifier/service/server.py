@@ -55,6 +55,10 @@ class Service:
     def decision(self, decision_id: str) -> httpx.Response:
         return httpx.get(f"{self.url}/v1/decisions/{decision_id}", headers={"X-API-Key": KEY}, timeout=30)
 
+    def health(self) -> dict:
+        """/v1/health with the API key: row counts included."""
+        return httpx.get(self.url + "/v1/health", headers={"X-API-Key": KEY}, timeout=30).json()
+
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)

@@ -37,7 +37,8 @@ def test_challenges_are_random_single_use_and_bound_to_the_applicant(service):
     cfg, c = service
     a, b = challenge(c), challenge(c)
     assert a["challenge"] != b["challenge"] and a["applicant"] == hex(int(APPLICANT, 16))
-    assert a["issued_at"] == "2026-08-22T15:35:51+00:00" and a["expires_at"] == "2026-08-22T15:50:51+00:00"
+    issued, expires = (datetime.fromisoformat(a[k]) for k in ("issued_at", "expires_at"))
+    assert 0 <= (issued - AT).total_seconds() < 120 and (expires - issued).total_seconds() == 900  # the replay clock runs from AT
     r = c.post("/v1/verify", json={"challenge": a["challenge"], "bundle": BUNDLE})
     assert r.status_code == 200
     d = r.json()
@@ -70,15 +71,60 @@ def test_an_unknown_challenge_is_a_failed_check_and_recorded(service):
         ({"json": {"challenge": "12", "bundle": {}}}, 422, "invalid_challenge"),
         ({"json": {"challenge": "0x12", "bundle": {"format": "nope"}}}, 422, "malformed_bundle"),
         ({"content": b"[" * 100_000, "headers": {"content-type": "application/json"}}, 413, "body_too_large"),
+        ({"content": b'{"challenge": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", "headers": {"content-type": "application/json"}}, 422, "invalid_json"),
+        ({"content": b'{"challenge": ' + b"9" * 5000 + b', "bundle": {}}', "headers": {"content-type": "application/json"}}, 422, "invalid_json"),
+        ({"content": b'{"challenge": "0x12", "challenge": "0x13", "bundle": {}}', "headers": {"content-type": "application/json"}}, 422, "invalid_json"),
+        ({"json": {"challenge": "0x12", "bundle": {"market": {"snapshot_sha256": ["x"]}}}}, 422, "malformed_bundle"),
+        ({"content": b'{"challenge": "0x12", "bundle": {"\\ud800": 1}}', "headers": {"content-type": "application/json"}}, 422, "malformed_bundle"),
         ({"content": b"{" + b" " * 70_000 + b"}", "headers": {"content-type": "application/json", "content-length": "10"}}, 413, "body_too_large"),
     ],
-    ids=["malformed-json", "wrong-type", "missing-field", "bundle-not-object", "bad-challenge", "bad-bundle", "oversized", "lying-length"],
+    ids=["malformed-json", "wrong-type", "missing-field", "bundle-not-object", "bad-challenge", "bad-bundle", "oversized", "deep",
+         "huge-number", "duplicate-key", "unhashable-snapshot", "lone-surrogate", "lying-length"],
 )
 def test_bad_requests_get_a_named_4xx(service, kwargs, status, code):
     cfg, c = service
     r = c.post("/v1/verify", **kwargs)
     assert r.status_code == status and r.json()["error"] == code, r.text
     assert "Traceback" not in r.text and cfg.store.count()["decisions"] == 0
+
+
+def test_unknown_paths_and_methods_get_the_named_shape(service):
+    cfg, c = service
+    assert c.get("/nope").json()["error"] == "not_found"
+    r = c.get("/v1/verify")
+    assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
+
+
+def test_an_unusable_challenge_costs_no_pairing(service, monkeypatch):
+    cfg, c = service
+    import verifier.verify
+
+    monkeypatch.setattr(verifier.verify, "verify_bundle", lambda *a, **k: pytest.fail("verified with an unusable challenge"))
+    d = c.post("/v1/verify", json={"challenge": "0x" + "7" * 60, "bundle": BUNDLE}).json()
+    assert not d["accepted"] and d["checks"][-1]["reason"] == "not issued; the proof was not verified"
+
+
+def test_a_verification_past_its_deadline_records_nothing(tmp_path, demo_keys):
+    cfg = load_config(POLICY, [SNAPSHOT], f"sqlite:///{tmp_path / 't.sqlite3'}", KEY, at=AT, timeout_s=1)
+    c = TestClient(create_app(cfg), raise_server_exceptions=False)
+    ch = challenge(c)["challenge"]
+    import time as _time
+
+    import verifier.verify
+
+    real = verifier.verify.verify_bundle
+
+    def slow(*a, **k):
+        _time.sleep(1.5)
+        return real(*a, **k)
+
+    verifier.verify.verify_bundle, saved = slow, real
+    try:
+        r = c.post("/v1/verify", json={"challenge": ch, "bundle": BUNDLE})
+    finally:
+        verifier.verify.verify_bundle = saved
+    assert r.status_code == 503 and r.json()["error"] == "verification_timeout"
+    assert cfg.store.count()["decisions"] == 0 and cfg.store.challenge(ch).used_at_ms is None
 
 
 def test_a_chunked_body_over_the_limit_is_refused_while_streaming(service):
@@ -112,7 +158,8 @@ def test_the_published_risk_table_and_the_openapi_schema(service):
     assert c.get("/v1/risk-tables/" + "0" * 64).json()["error"] == "unknown_snapshot"
     paths = c.get("/openapi.json").json()["paths"]
     assert {"/v1/challenges", "/v1/verify", "/v1/decisions/{decision_id}", "/v1/risk-tables/{snapshot_sha256}", "/v1/health"} <= set(paths)
-    assert c.get("/v1/health").json()["status"] == "ok"
+    assert c.get("/v1/health").json() == {"status": "ok", "venue": "demo-venue", "database": "sqlite"}  # counts: venue only
+    assert set(c.get("/v1/health", headers=H).json()) >= {"challenges", "challenges_used", "decisions"}
 
 
 def test_the_service_refuses_to_start_without_a_key_or_a_spec(tmp_path):

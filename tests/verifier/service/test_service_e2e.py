@@ -99,7 +99,7 @@ def test_a_bundle_answering_another_challenge_is_refused(live):
 def test_load_no_decision_lost_no_challenge_consumed_twice(live, capsys, requests, clients):
     svc, db, bundle, _ = live
     challenges = [svc.challenge(APPLICANT) for _ in range(requests)]
-    before = svc.client().get("/v1/health").json()
+    before = svc.health()
     latencies = []
 
     def one(ch):
@@ -115,7 +115,7 @@ def test_load_no_decision_lost_no_challenge_consumed_twice(live, capsys, request
     wall = time.perf_counter() - t0
     assert all(status == 200 for status, _ in out)
     assert all(failed(d) == {"challenge"} for _, d in out)  # full verification ran; only the binding differs
-    after = svc.client().get("/v1/health").json()
+    after = svc.health()
     assert after["decisions"] - before["decisions"] == requests
     assert after["challenges_used"] - before["challenges_used"] == requests
     assert len({d["decision_id"] for _, d in out}) == requests

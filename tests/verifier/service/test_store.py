@@ -14,7 +14,7 @@ T0 = 1_787_412_951_000
 
 
 def finish_with(consumed_log):
-    def finish(consumed):
+    def finish(consumed, used_by):
         consumed_log.append(consumed)
         return {"accepted": consumed, "checks": [{"name": "challenge.single_use", "passed": consumed, "reason": ""}]}
 
@@ -67,7 +67,7 @@ def test_a_failure_before_the_commit_leaves_the_challenge_unused_and_no_row(db_u
     store = Store(db_url)
     row = store.issue_challenge(APPLICANT, T0, 600, 248)
 
-    def broken(consumed):
+    def broken(consumed, used_by):
         raise RuntimeError("crash while writing the decision")
 
     with pytest.raises(RuntimeError):
