@@ -121,6 +121,29 @@ def _variant_proof(n_venues, n_pos, like, table, entries, spec, prices, snapshot
     return p, rec, res, build
 
 
+BATCH_SIZES = (1, 8, 32)
+
+
+def _bench_batch(vk, vk_json: dict, res, fig: dict, repeat: int) -> None:
+    """Seconds to check K distinct valid proofs (re-randomised copies of one) three ways:
+    ``verify_batch_K_s`` (groth16_batch_checks: one multi-Miller loop, one final exponentiation),
+    ``verify_one_by_one_K_s`` (groth16_checks K times) and ``verify_native_K_s`` (groth16py)."""
+    import random
+
+    from prover.proving.prove import rerandomize_proof
+    from verifier.bn254 import R
+    from verifier.groth16 import groth16_batch_checks, groth16_checks, groth16_native_check
+
+    rng = random.Random(1)
+    proofs = [rerandomize_proof(res.proof, vk_json, rng.randrange(1, R), rng.randrange(R)) for _ in range(max(BATCH_SIZES))]
+    for k in BATCH_SIZES:
+        items = [(p, res.public_signals) for p in proofs[:k]]
+        fig[f"verify_batch_{k}_s"] = _median(lambda: groth16_batch_checks(vk, items), repeat)
+        fig[f"verify_one_by_one_{k}_s"] = _median(lambda: [groth16_checks(vk, p, s) for p, s in items], repeat)
+        fig[f"verify_native_{k}_s"] = _median(lambda: [groth16_native_check(vk_json, p, s) for p, s in items], repeat)
+        fig[f"ratio_one_by_one_over_batch_{k}"] = fig[f"verify_one_by_one_{k}_s"] / fig[f"verify_batch_{k}_s"]
+
+
 def run_bench(repeat: int = 3, shapes: tuple[tuple[int, int], ...] = (), progress=print, zkey: bool = False) -> dict:
     """Measure everything; returns a flat dict of figures (seconds, counts, bytes, ratios)."""
     import groth16py
@@ -174,6 +197,8 @@ def run_bench(repeat: int = 3, shapes: tuple[tuple[int, int], ...] = (), progres
         fig["verify_snarkjs_cli_s"] = _median(lambda: snarkjs.groth16_verify(setup.verification_key_path, tmp / "public.json", tmp / "proof.json"), repeat)
         g16 = groth16py.Verifier(groth16py.VerifyingKey.from_snarkjs(json.dumps(vk_json)))
         fig["verify_groth16py_s"] = _median(lambda: g16.verify_snarkjs(json.dumps(res.proof), json.dumps(res.public_signals)), repeat)
+    progress("verifying many proofs: py_ecc batch vs one by one vs native")
+    _bench_batch(vk, vk_json, res, fig, repeat)
     fig["ratio_py_ecc_over_snarkjs_cli"] = fig["verify_py_ecc_s"] / fig["verify_snarkjs_cli_s"]
     fig["ratio_plain_py_ecc_over_ours"] = fig["verify_py_ecc_plain_4_pairings_s"] / fig["verify_py_ecc_s"]
     fig["bundle_bytes"] = len(json.dumps(make_bundle(params, build, setup, res, snapshot, spec), indent=1).encode())

@@ -110,3 +110,31 @@ def prove(params: CircuitParams, setup: SetupRecord, witness, backend: str = "au
     if public != expected:
         raise ToolchainError("the prover's public signals differ from the witness builder's (circuit and prover/proving/witness.py disagree)")
     return ProofResult(proof, public, backend, timings)
+
+
+def rerandomize_proof(proof: dict, verification_key: dict, r: int, s: int) -> dict:
+    """Another valid Groth16 proof of the same statement (snarkjs JSON in and out), unlinkable to
+    ``proof``: A' = rA, B' = B / r + s delta, C' = C + rs A, for 0 < r < R, 0 <= s < R (the pairing
+    equation is unchanged: e(A', B') = e(A, B) e(rs A, delta)). Used to make distinct proofs for
+    the batch-verification benchmark and tests. Raises ValueError for points that do not parse."""
+    from py_ecc import optimized_bn128 as bn
+
+    from verifier.bn254 import R
+    from verifier.groth16 import _parse_g1, _parse_g2
+
+    parsed = [_parse_g1(proof["pi_a"], "pi_a"), _parse_g2(proof["pi_b"], "pi_b"), _parse_g1(proof["pi_c"], "pi_c"), _parse_g2(verification_key["vk_delta_2"], "vk_delta_2")]
+    bad = [p for p in parsed if isinstance(p, str)]
+    if bad or not 0 < r < R:
+        raise ValueError(bad[0] if bad else "r must be in 1..R-1")
+    a, b_, c, delta = parsed
+
+    def g1(p):
+        x, y = bn.normalize(p)
+        return [str(x.n), str(y.n), "1"]
+
+    def g2(p):
+        x, y = bn.normalize(p)
+        return [[str(x.coeffs[0]), str(x.coeffs[1])], [str(y.coeffs[0]), str(y.coeffs[1])], ["1", "0"]]
+
+    return {**proof, "pi_a": g1(bn.multiply(a, r)), "pi_b": g2(bn.add(bn.multiply(b_, pow(r, -1, R)), bn.multiply(delta, s % R))),
+            "pi_c": g1(bn.add(c, bn.multiply(a, r * s % R)))}  # fmt: skip
