@@ -56,9 +56,10 @@ def load_venue_inputs(policy_path, keys, spec_path, market, risk_table):
 @click.option("--keys", "keys", multiple=True, type=click.Path(file_okay=False), help="Trusted key directory (repeatable; default: the policy's circuits).")
 @click.option("--applicant", default=None, help="The applicant's trader identity commitment (hex; default: the policy's applicant_identity).")
 @click.option("--risk-table", default=None, type=click.Path(dir_okay=False), help="Published risk table to compare record by record.")
+@click.option("--challenge", "challenge", default=None, help="The challenge issued for this application (hex; default: the policy's).")
 @click.option("--at", "at", default=None, help="Check freshness at this ISO time instead of now.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable decision on stdout.")
-def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, at, as_json):
+def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, challenge, at, as_json):
     """Check a proof bundle against the venue's policy; print a decision with reasons."""
     import time
 
@@ -70,6 +71,12 @@ def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, 
     when = parse_time(at)
     who = parse_identity(applicant) if applicant else None
     policy, circuits, spec, snapshot, table = load_venue_inputs(policy_path, keys, spec_path, market, risk_table)
+    if challenge is not None:
+        from dataclasses import replace
+
+        from verifier.policy import parse_challenge
+
+        policy = replace(policy, challenge=parse_challenge(challenge))
     obj = read_bundle(bundle)
     t = time.perf_counter()
     decision = verify_bundle(obj, policy, circuits, spec=spec, snapshot=snapshot, risk_table=table, at=when, applicant=who)

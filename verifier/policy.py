@@ -13,7 +13,9 @@ File format (JSON, ``zkmargin-policy/1``; paths relative to the policy file)::
      "allow_dev_setup": false}
 
 k >= 1 at 1e-6 precision; limits in USD (delta: USD of underlying; vega: USD per vol point) at
-1e-6; the challenge is the nonce the venue issued ('0x' and 1..62 hex digits, < 2^248); ages are
+1e-6; the challenge is the nonce the venue issued ('0x' and 1..62 hex digits, < 2^248), or
+``"issued"`` for a venue that issues one per application (``zkmargin serve``: POST /v1/challenges;
+the prover and ``zkmargin verify`` then take it with ``--challenge``); ages are
 JSON integers of seconds, 1 s .. 1 year. ``accepted_venues`` are the venue keys (BabyJubJub,
 public/crypto/eddsa.py) whose account statements this venue trusts; a bundle relying on any other key is
 rejected. ``circuits`` are the key directories of the circuits the venue accepts, each optionally
@@ -61,7 +63,7 @@ class Policy:
     max_snapshot_age_s: int
     max_attestation_age_s: int
     accepted_venues: dict[tuple[int, int], str]  #: (key x, key y) -> venue name
-    challenge: int
+    challenge: int | None  #: None: "issued", one challenge per application (zkmargin serve, or --challenge)
     spec_path: Path | None
     circuits: tuple[CircuitEntry, ...]
     allow_dev_setup: bool
@@ -76,6 +78,9 @@ class Policy:
         for i, u in enumerate(underlyings):
             out[f"vega_limit_e6[{i}]"] = self.vega_limit_e6[u]
         return out
+
+
+ISSUED = "issued"  #: the policy's "challenge" of a venue that issues one per application
 
 
 def parse_challenge(text, what: str = "challenge") -> int:
@@ -158,7 +163,7 @@ def parse_policy(obj: dict, base: Path | None = None, underlyings=("BTC", "ETH")
             limits[field] = {u: _fixed(raw[u], USD_SCALE, LIMIT_BITS, f"{source}: {field}.{u}") for u in underlyings}
         age = _age(obj, "max_snapshot_age_s")
         attestation_age = _age(obj, "max_attestation_age_s", age)
-        challenge = parse_challenge(obj["challenge"])
+        challenge = None if obj["challenge"] == ISSUED else parse_challenge(obj["challenge"])
         venues = _accepted_venues(obj.get("accepted_venues", []), source)
         circuits = _circuits(obj["circuits"], base, source) if "circuits" in obj else ()
         dev_ok = obj.get("allow_dev_setup", False)

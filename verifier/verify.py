@@ -219,8 +219,11 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
             d.add("risk_root", False, "the risk root cannot be recomputed without a spec of the circuit's shape")
 
     _fresh(d, "freshness", "snapshot", named["snapshot_epoch"], at, policy.max_snapshot_age_s)
-    ok = named["challenge"] == policy.challenge
-    d.add("challenge", ok, "public challenge is the one issued" if ok else f"public challenge {hex(named['challenge'])[:20]} is not the issued {hex(policy.challenge)[:20]}")
+    if policy.challenge is None:
+        d.add("challenge", False, "the policy issues a challenge per application: give the issued one (zkmargin verify --challenge, or zkmargin serve)")
+    else:
+        ok = named["challenge"] == policy.challenge
+        d.add("challenge", ok, "public challenge is the one issued" if ok else f"public challenge {hex(named['challenge'])[:20]} is not the issued {hex(policy.challenge)[:20]}")
     if applicant is None:
         d.add("identity", False, "no applicant identity: set applicant_identity in the policy or pass --applicant")
     else:

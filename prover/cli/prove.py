@@ -12,7 +12,7 @@ from public.circuit import circuit_params
 @market_opt
 @click.option("--statement", "statements", required=True, multiple=True, type=click.Path(dir_okay=False), help="Signed venue statement (repeat per venue).")
 @click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False), help="The venue's policy JSON.")
-@click.option("--challenge", required=True, help="The venue's challenge (hex): issued by its service (POST /v1/challenges) or its policy's.")
+@click.option("--challenge", required=True, help="The venue's challenge (hex): its policy's, or, if the policy says \"issued\", the one it issued (POST /v1/challenges).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof bundle to write.")
 @click.option("--identity", "identity_path", required=True, type=click.Path(dir_okay=False), help="The trader's identity file (`zkmargin identity new`); the statements must carry its commitment.")
 @click.option("--salt", default=None, help="Commitment salt ('0x' hex); random if omitted. Keep it to reproduce the commitment.")
@@ -27,8 +27,6 @@ def prove(market, statements, policy_path, challenge, out, identity_path, salt, 
     Exit code 0 when the bundle is written, 1 when the book does not meet the policy (the failed
     checks are listed; under --json as ``failed_checks``), 2 on bad input."""
     from prover.cli.report import render_proved
-    from dataclasses import replace
-
     from prover.files import check_out_path
     from prover.proving.pipeline import prove_bundle
     from prover.trader.identity import load_identity
@@ -39,9 +37,7 @@ def prove(market, statements, policy_path, challenge, out, identity_path, salt, 
     when = parse_at(at)
     nonce = parse_challenge(challenge)
     blinding = parse_challenge(salt, "salt") if salt else None
-    # the venue's challenge is authoritative: one issued per application by its service
-    # (zkmargin serve, POST /v1/challenges) or the fixed one of its policy file
-    policy = replace(load_policy(policy_path), challenge=nonce)
+    policy = load_policy(policy_path)  # its challenge: a fixed one, or "issued" (any issued one is taken)
     trader = load_identity(identity_path)
     snapshot, spec = load_market(market, spec_path, policy)
     sts = [load_statement(p) for p in statements]

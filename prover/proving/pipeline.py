@@ -8,6 +8,8 @@ into place (``zkmargin prove``).
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import secrets
 import time
@@ -108,6 +110,8 @@ def prove_bundle(
     at = at or datetime.now(timezone.utc)
     timings = {}
     check_fresh(snapshot, policy.max_snapshot_age_s, at)
+    if policy.challenge is None:  # a venue that issues one per application: this is the issued one
+        policy = dataclasses.replace(policy, challenge=challenge)
     if challenge != policy.challenge:
         raise PolicyNotMet(f"challenge {hex(challenge)} is not the one in the policy ({hex(policy.challenge)}): the venue would reject the proof")
     snarkjs.compile_circuit(params)

@@ -97,6 +97,22 @@ def test_other_challenge_is_rejected(base):
     assert d.check("groth16.pairing").passed  # the proof is fine: it was made for another challenge
 
 
+def test_a_policy_that_issues_challenges_needs_the_issued_one(base, tmp_path):
+    from tests.conftest import POLICY
+    from verifier.policy import load_policy
+
+    obj = json.loads(POLICY.read_text())
+    obj["challenge"] = "issued"
+    obj["spec"] = str((POLICY.parent / obj["spec"]).resolve())
+    obj["circuits"] = [{"keys": str((POLICY.parent / c["keys"]).resolve())} for c in obj["circuits"]]
+    (tmp_path / "issued.json").write_text(json.dumps(obj))
+    issued = load_policy(tmp_path / "issued.json")
+    assert issued.challenge is None
+    d = decide(base, policy=issued)
+    assert not d.check("challenge").passed and "--challenge" in d.check("challenge").reason
+    assert decide(base, policy=replace(issued, challenge=base[1].challenge)).accepted
+
+
 @pytest.mark.parametrize("field,value", [("multiplier_k_e6", 1_300_000), ("delta_limit_e6", {"BTC": 1, "ETH": 1}), ("vega_limit_e6", {"BTC": 10**12, "ETH": 1})])
 def test_policy_values_differing_from_the_venues_are_rejected(base, field, value):
     assert not decide(base, policy=replace(base[1], **{field: value})).check("policy").passed

@@ -182,6 +182,25 @@ def test_prove_refuses_a_challenge_the_policy_did_not_issue(tmp_path, demo_keys)
     assert not out.exists()
 
 
+@pytest.mark.slow
+def test_a_policy_that_issues_challenges_takes_the_issued_one(tmp_path, demo_keys):
+    obj = json.loads(POLICY.read_text())
+    obj["challenge"] = "issued"
+    obj["spec"] = str((POLICY.parent / obj["spec"]).resolve())
+    obj["circuits"] = [{"keys": str((POLICY.parent / c["keys"]).resolve())} for c in obj["circuits"]]
+    pol = tmp_path / "issued.json"
+    pol.write_text(json.dumps(obj))
+    out, issued = tmp_path / "bundle.json", "0xabcdef0123456789"
+    args = prove_args(out, challenge=issued)
+    args[args.index(str(POLICY)) if str(POLICY) in args else args.index(POLICY)] = pol
+    r = run(*args)
+    assert r.exit_code == 0, r.output
+    v = run("verify", out, "--policy", pol, "--market", SNAPSHOT, "--at", AT, "--challenge", issued, "--json")
+    assert v.exit_code == 0 and json.loads(v.output)["accepted"], v.output
+    other = run("verify", out, "--policy", pol, "--market", SNAPSHOT, "--at", AT, "--challenge", "0x99", "--json")
+    assert other.exit_code == 1 and not {c["name"]: c["passed"] for c in json.loads(other.output)["checks"]}["challenge"]
+
+
 def test_prove_refuses_a_malformed_snapshot_and_writes_nothing(tmp_path):
     lines = SNAPSHOT.read_text().splitlines(keepends=True)
     cols = lines[3].split(",")
