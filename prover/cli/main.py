@@ -13,6 +13,7 @@ import click
 from prover.cli.audit import audit, fixture
 from prover.cli.bench import bench
 from prover.cli.book import report
+from prover.cli.bookgen import book
 from prover.cli.ceremony import ceremony
 from prover.cli.common import ZkMarginGroup
 from prover.cli.demo import demo
@@ -35,7 +36,7 @@ def main():
     """zkmargin: zero-knowledge proof of margin solvency for crypto derivatives."""
 
 
-for _command in (risk, report, derisk, table, snapshot, calibrate, setup, prove, identity, venue, ceremony, verify, serve, export, demo, bench, audit, fixture, pm_simulate):
+for _command in (risk, report, book, derisk, table, snapshot, calibrate, setup, prove, identity, venue, ceremony, verify, serve, export, demo, bench, audit, fixture, pm_simulate):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
