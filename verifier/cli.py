@@ -16,7 +16,6 @@ import click
 from public.errors import BundleError
 from public.json_input import read_json_file
 
-SCHEMA = "zkmargin-verify/1"
 TABLE_MAX_BYTES = 64 * 2**20  #: a published risk table of a few thousand records is a few MB
 
 
@@ -65,7 +64,7 @@ def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, 
 
     from public.bundle_format import read_bundle
     from verifier.policy import parse_identity
-    from verifier.report import render_decision
+    from verifier.report import decision_json, render_decision, trusted_circuit_of
     from verifier.verify import verify_bundle
 
     when = parse_time(at)
@@ -81,11 +80,9 @@ def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, 
     t = time.perf_counter()
     decision = verify_bundle(obj, policy, circuits, spec=spec, snapshot=snapshot, risk_table=table, at=when, applicant=who)
     elapsed = time.perf_counter() - t
-    tc = next((c for c in circuits if c.vk_sha256 == obj["circuit"]["verification_key_sha256"]), None)
+    tc = trusted_circuit_of(obj, circuits)
     if as_json:
-        trusted = {"circuit": tc.name, "verification_key_sha256": tc.vk_sha256, "setup": tc.provenance.to_json()} if tc else None
-        click.echo(json.dumps({"schema": SCHEMA, **decision.to_json(), "exit_code": 0 if decision.accepted else 1, "bundle": bundle,
-                               "trusted_circuit": trusted, "verify_s": elapsed}, indent=2))
+        click.echo(json.dumps({**decision_json(decision, tc, elapsed), "bundle": bundle}, indent=2))
     else:
         header = f"circuit {tc.name} (trusted key {tc.vk_sha256[:16]}...), setup: {tc.provenance.label}" if tc else "no trusted circuit for this bundle's key"
         click.echo(f"bundle {bundle}: {header}")

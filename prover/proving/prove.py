@@ -127,14 +127,21 @@ def rerandomize_proof(proof: dict, verification_key: dict, r: int, s: int) -> di
     if bad or not 0 < r < R:
         raise ValueError(bad[0] if bad else "r must be in 1..R-1")
     a, b_, c, delta = parsed
+    return {**proof, "pi_a": g1_json(bn.multiply(a, r)), "pi_b": g2_json(bn.add(bn.multiply(b_, pow(r, -1, R)), bn.multiply(delta, s % R))),
+            "pi_c": g1_json(bn.add(c, bn.multiply(a, r * s % R)))}  # fmt: skip
 
-    def g1(p):
-        x, y = bn.normalize(p)
-        return [str(x.n), str(y.n), "1"]
 
-    def g2(p):
-        x, y = bn.normalize(p)
-        return [[str(x.coeffs[0]), str(x.coeffs[1])], [str(y.coeffs[0]), str(y.coeffs[1])], ["1", "0"]]
+def g1_json(p) -> list[str]:
+    """A py_ecc G1 point -> snarkjs JSON [x, y, "1"] (affine, decimal strings)."""
+    from py_ecc import optimized_bn128 as bn
 
-    return {**proof, "pi_a": g1(bn.multiply(a, r)), "pi_b": g2(bn.add(bn.multiply(b_, pow(r, -1, R)), bn.multiply(delta, s % R))),
-            "pi_c": g1(bn.add(c, bn.multiply(a, r * s % R)))}  # fmt: skip
+    x, y = bn.normalize(p)
+    return [str(x.n), str(y.n), "1"]
+
+
+def g2_json(p) -> list:
+    """A py_ecc G2 point -> snarkjs JSON [[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]."""
+    from py_ecc import optimized_bn128 as bn
+
+    x, y = bn.normalize(p)
+    return [[str(x.coeffs[0]), str(x.coeffs[1])], [str(y.coeffs[0]), str(y.coeffs[1])], ["1", "0"]]

@@ -25,8 +25,9 @@ NODE_BIN = REPO / "node_modules" / ".bin"
 COMPILE_FLAGS = ["--O2", "--r1cs", "--wasm", "--sym", "-l", "node_modules"]
 
 
-def _tool(name: str) -> str:
-    path = NODE_BIN / name
+def _tool(name: str, path: Path | None = None) -> str:
+    """The pinned tool ``name`` (``node_modules/.bin/<name>``, or ``path``); ToolchainError if it or node is missing."""
+    path = path or NODE_BIN / name
     if not path.exists():
         raise ToolchainError(f"{name} not installed: run `npm ci` in {REPO}")
     if shutil.which("node") is None:
@@ -201,10 +202,7 @@ def solc_compile(sources: dict[str, str], optimize_runs: int = 200, timeout: int
     Returns {contract name: {"abi": list, "bytecode": hex str}}. Raises ToolchainError naming the
     first compiler error (or a missing solc: run ``npm ci``).
     """
-    if not (REPO / "node_modules" / "solc").exists():
-        raise ToolchainError(f"solc not installed: run `npm ci` in {REPO}")
-    if shutil.which("node") is None:
-        raise ToolchainError("node not found on PATH: install Node 20")
+    _tool("solc", REPO / "node_modules" / "solc")
     request = {"language": "Solidity", "sources": {k: {"content": v} for k, v in sources.items()},
                "settings": {"optimizer": {"enabled": True, "runs": optimize_runs}, "viaIR": True,
                             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}}}}  # fmt: skip

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from py_ecc import optimized_bn128 as bn
 
+from prover.proving.prove import g1_json, g2_json
 from public.errors import BundleError
 from tests.verifier.conftest import REPO, snarkjs_verify
 from tests.verifier.test_bn254 import G2_PLUS_TORSION, OUTSIDE
@@ -27,14 +28,6 @@ from verifier.groth16 import CHECK_PAIRING, CHECK_POINTS, CHECK_SIGNALS, groth16
 # ---------------------------------------------------------------- points to tamper with
 
 
-def g1_json(p) -> list[str]:
-    x, y = bn.normalize(p)
-    return [str(x.n), str(y.n), "1"]
-
-
-def g2_json(p) -> list:
-    x, y = bn.normalize(p)
-    return [[str(x.coeffs[0]), str(x.coeffs[1])], [str(y.coeffs[0]), str(y.coeffs[1])], ["1", "0"]]
 
 
 # ---------------------------------------------------------------- the tamper table

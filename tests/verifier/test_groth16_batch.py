@@ -10,8 +10,7 @@ import random
 import pytest
 from py_ecc import optimized_bn128 as bn
 
-from prover.proving.prove import rerandomize_proof
-from tests.verifier.test_groth16 import g1_json
+from prover.proving.prove import g1_json, rerandomize_proof
 from verifier.bn254 import Q, R
 from verifier.groth16 import _parse_g1, groth16_batch_checks, groth16_checks, groth16_native_check, load_verification_key
 

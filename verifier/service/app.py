@@ -48,10 +48,10 @@ from public.json_input import parse_json_text
 from public.fixed_point import CHALLENGE_BITS
 from verifier.decision import Decision
 from verifier.policy import parse_challenge, parse_identity
+from verifier.report import decision_json, trusted_circuit_of
 from verifier.service.store import Store
 
 log = logging.getLogger("zkmargin.service")
-SCHEMA = "zkmargin-verify/1"
 
 
 @dataclass
@@ -139,18 +139,8 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-
-
 class _Late(Exception):
     """The verification finished after its deadline: the transaction is rolled back."""
-
-
-def _decision_json(decision: Decision, circuits, bundle: dict, elapsed: float) -> dict:
-    """``zkmargin verify --json``'s object for ``decision`` (verifier/cli.py)."""
-    vk = (bundle.get("circuit") or {}).get("verification_key_sha256") if isinstance(bundle.get("circuit"), dict) else None
-    tc = next((c for c in circuits if c.vk_sha256 == vk), None)
-    trusted = {"circuit": tc.name, "verification_key_sha256": tc.vk_sha256, "setup": tc.provenance.to_json()} if tc else None
-    return {"schema": SCHEMA, **decision.to_json(), "exit_code": 0 if decision.accepted else 1, "trusted_circuit": trusted, "verify_s": elapsed}
 
 
 def create_app(cfg: ServiceConfig) -> FastAPI:
@@ -184,15 +174,18 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         log.exception("unexpected fault")
         return _error(500, "internal_error", "unexpected fault; see the service log")
 
+    def is_venue(x_api_key: str | None) -> bool:
+        """The venue's API key (sha256 compared in constant time)."""
+        return bool(x_api_key) and hmac.compare_digest(hashlib.sha256(x_api_key.encode()).hexdigest(), cfg.api_key_sha256)
+
     def venue_only(x_api_key: str | None = Header(default=None)):
-        got = hashlib.sha256((x_api_key or "").encode()).hexdigest()
-        if not x_api_key or not hmac.compare_digest(got, cfg.api_key_sha256):
+        if not is_venue(x_api_key):
             raise HTTPException(401, ("unauthorized", "missing or wrong X-API-Key"))
 
     @app.get("/v1/health")
     def health(x_api_key: str | None = Header(default=None)):
         out = {"status": "ok", "venue": cfg.policy.venue, "database": cfg.store.url.split(":")[0].split("+")[0]}
-        if x_api_key and hmac.compare_digest(hashlib.sha256(x_api_key.encode()).hexdigest(), cfg.api_key_sha256):
+        if is_venue(x_api_key):
             out.update(cfg.store.count())  # row counts: the venue's own business
         return out
 
@@ -212,7 +205,8 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         now_ms = int(now.timestamp() * 1000)
         key = hex(challenge)
         row = cfg.store.challenge(key)
-        usable = row is not None and row.used_at_ms is None and row.expires_at_ms > now_ms
+        unexpired = row is not None and row.expires_at_ms > now_ms
+        usable = unexpired and row.used_at_ms is None
         market = bundle.get("market") if isinstance(bundle.get("market"), dict) else {}
         sha = market.get("snapshot_sha256")
         snapshot = cfg.snapshots.get(sha) if isinstance(sha, str) else None
@@ -227,7 +221,7 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         decision.add("snapshot.published", snapshot is not None,
                      "the venue publishes the snapshot the bundle names" if snapshot else "not a snapshot this venue publishes")  # fmt: skip
         decision.add("challenge.issued", row is not None, f"issued to {row.applicant[:18]}... at {_iso(row.issued_at_ms)}" if row else "not a challenge this venue issued")
-        decision.add("challenge.unexpired", row is not None and row.expires_at_ms > now_ms, f"expires {_iso(row.expires_at_ms)}" if row else "no such challenge")
+        decision.add("challenge.unexpired", unexpired, f"expires {_iso(row.expires_at_ms)}" if row else "no such challenge")
         digest = hashlib.sha256(json.dumps(bundle, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         unverified = "" if usable else "; the proof was not verified"
 
@@ -238,7 +232,7 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
             reason = ("consumed by this verification" if consumed else f"already used by decision {used_by}{unverified}" if used_by
                       else f"{'not issued' if row is None else 'expired'}{unverified}")  # fmt: skip
             final.add("challenge.single_use", consumed, reason)
-            return {**_decision_json(final, cfg.circuits, bundle, elapsed), "bundle_sha256": digest, "verified_at": now.isoformat(timespec="seconds")}
+            return {**decision_json(final, trusted_circuit_of(bundle, cfg.circuits), elapsed), "bundle_sha256": digest, "verified_at": now.isoformat(timespec="seconds")}
 
         try:
             _, result = cfg.store.record_decision(key, row.applicant if row else None, digest, now_ms, finish)
