@@ -7,13 +7,16 @@ include "inclusion.circom";
 include "attest.circom";
 
 /*
-MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH)
+MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH, N_STD_COIN)
 The zkmargin statement (docs/statement.md): across the committed positions, under the published
 scenario grid, k x (worst-case loss + add-on) is covered by the haircut collateral plus the mark
 value of the positions, and |net delta| and |net vega| of every underlying are inside the limits.
+With N_STD_COIN > 0 the coin-margined statement instead (step 13): per settlement currency, in coin.
 
-Parameters: N_SLOTS position slots, N_SCEN scenarios, N_UND underlyings, N_ASSETS collateral
-assets, DEPTH of the quaternary risk-table tree (4^DEPTH leaves).
+Parameters: N_VENUES statements of N_POS positions (N_SLOTS = N_VENUES x N_POS slots), N_SCEN
+scenarios, N_UND underlyings, N_ASSETS collateral assets, DEPTH of the quaternary risk-table tree
+(4^DEPTH leaves), N_STD_COIN: 0 for the USD-linear statement, else the number of standard
+scenarios of the coin-margined one (the rest are extended).
 Inputs (public; the verifier checks each against its own copy, docs/security.md):
 - risk_root                     Poseidon Merkle root of the risk table of the snapshot under the spec
 - spec_hash                     sha256 of the scenario spec file, first 248 bits (binding only)
@@ -52,12 +55,23 @@ Functionality:
 11. Every statement's signed message carries trader_identity; TraderIdentity(identity_secret) == trader_identity;
     PoseidonChain(salt, M_0, ..., M_{V-1}) == portfolio_commitment over the signed statement messages.
 12. challenge and spec_hash squared (binding public inputs used in no other constraint).
+13. Coin-margined (N_STD_COIN > 0; steps 7-9 and the collateral_price_e6 inputs are then absent),
+    per underlying u in coin x 1e14, with the public coin_price_e6[u][a], pnl_offset_e14,
+    dampener_e14, index_e6, delta_threshold_e6, max_delta_shock_e6, m_inc_e6 and the private hints
+    delta_rate_e6, delta_rate_cap, delta_shock_e14: (13a) W_u + P_u[s] + pnl_offset (standard) or
+    + dampener (extended) >= 0; (13b) parameter ranges, index >= 1; (13c) roll_u = sum |q| add_on;
+    (13d) delta rate >= min(max_delta_shock, m_inc x excess / 1e20) by a boolean branch selector,
+    shock x index >= |net delta| x rate; (13e) collateral_u = sum_a amount x coin_price[u][a] +
+    sum q_u mark; (13f) k x (W_u + roll_u + shock_u) <= collateral_u.
 Unused slots carry qty_e8 = 0 and any record of the table (the witness builder uses leaf 0): every
 contribution of a slot is a product with its quantity, so such a slot adds exactly 0 (inert).
 Bounds: docs/bounds.md; prover/fixed_point.check_bounds fails at import if any slack could reach p/2.
 */
-template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
+template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH, N_STD_COIN) {
     var N_SLOTS = N_VENUES * N_POS;
+    var C = N_STD_COIN > 0 ? 1 : 0;   // 1: the coin-margined statement (step 13) replaces steps 7-9
+    var NC = C * N_UND;
+    var NU = (1 - C) * N_ASSETS;
     var AB = AGG_BITS(N_SLOTS);
     var LSB = LIMIT_SLACK_BITS(N_SLOTS);
     var SB = SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS, N_VENUES);
@@ -72,9 +86,16 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     signal input multiplier_k_e6;
     signal input delta_limit_e6[N_UND];
     signal input vega_limit_e6[N_UND];
-    signal input collateral_price_e6[N_ASSETS];
+    signal input collateral_price_e6[NU];
     signal input venue_key_x[N_VENUES];
     signal input venue_key_y[N_VENUES];
+    signal input coin_price_e6[NC][N_ASSETS];
+    signal input pnl_offset_e14[NC];
+    signal input dampener_e14[NC];
+    signal input index_e6[NC];
+    signal input delta_threshold_e6[NC];
+    signal input max_delta_shock_e6[NC];
+    signal input m_inc_e6[NC];
 
     signal input account[N_VENUES];
     signal input n_positions[N_VENUES];
@@ -96,6 +117,9 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     signal input worst_loss_e14[N_UND];
     signal input salt;
     signal input identity_secret;
+    signal input delta_rate_e6[NC];
+    signal input delta_rate_cap[NC];
+    signal input delta_shock_e14[NC];
 
     // 1.
     component qty_range[N_SLOTS];
@@ -111,7 +135,7 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
             amount_range[v][a].in <== collateral_amount_e8[v][a];
         }
     }
-    for (var a = 0; a < N_ASSETS; a++) {
+    for (var a = 0; a < NU; a++) {
         price_range[a] = UnsignedRange(PRICE_BITS());
         price_range[a].in <== collateral_price_e6[a];
     }
@@ -195,43 +219,54 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
         worst_range[u] = UnsignedRange(AB);
         worst_range[u].in <== worst_loss_e14[u];
         for (var s = 0; s < N_SCEN; s++) {
-            loss_cover[u][s] = UnsignedRange(AB + 1);
-            loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s];
+            if (C == 0) {
+                loss_cover[u][s] = UnsignedRange(AB + 1);
+                loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s];
+            } else {   // 13a.
+                loss_cover[u][s] = UnsignedRange(AB + 2);
+                if (s < N_STD_COIN) {
+                    loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s] + pnl_offset_e14[u];
+                } else {
+                    loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s] + dampener_e14[u];
+                }
+            }
         }
     }
 
-    // 7.
-    signal add_on_term[N_SLOTS];
-    var add_on_acc = 0;
-    for (var i = 0; i < N_SLOTS; i++) {
-        add_on_term[i] <== qty_range[i].abs * add_on_e6[i];
-        add_on_acc += add_on_term[i];
-    }
-    signal add_on <== add_on_acc;
-    var im_acc = add_on;
-    for (var u = 0; u < N_UND; u++) { im_acc += worst_loss_e14[u]; }
-    signal im <== im_acc;
+    if (C == 0) {
+        // 7.
+        signal add_on_term[N_SLOTS];
+        var add_on_acc = 0;
+        for (var i = 0; i < N_SLOTS; i++) {
+            add_on_term[i] <== qty_range[i].abs * add_on_e6[i];
+            add_on_acc += add_on_term[i];
+        }
+        signal add_on <== add_on_acc;
+        var im_acc = add_on;
+        for (var u = 0; u < N_UND; u++) { im_acc += worst_loss_e14[u]; }
+        signal im <== im_acc;
 
-    // 8.
-    signal asset_value[N_ASSETS];
-    signal mark_value[N_SLOTS];
-    var coll_acc = 0;
-    for (var a = 0; a < N_ASSETS; a++) {
-        var amount = 0;
-        for (var v = 0; v < N_VENUES; v++) { amount += collateral_amount_e8[v][a]; }
-        asset_value[a] <== amount * collateral_price_e6[a];
-        coll_acc += asset_value[a];
-    }
-    for (var i = 0; i < N_SLOTS; i++) {
-        mark_value[i] <== qty_e8[i] * mark_e6[i];
-        coll_acc += mark_value[i];
-    }
-    signal collateral <== coll_acc;
+        // 8.
+        signal asset_value[N_ASSETS];
+        signal mark_value[N_SLOTS];
+        var coll_acc = 0;
+        for (var a = 0; a < N_ASSETS; a++) {
+            var amount = 0;
+            for (var v = 0; v < N_VENUES; v++) { amount += collateral_amount_e8[v][a]; }
+            asset_value[a] <== amount * collateral_price_e6[a];
+            coll_acc += asset_value[a];
+        }
+        for (var i = 0; i < N_SLOTS; i++) {
+            mark_value[i] <== qty_e8[i] * mark_e6[i];
+            coll_acc += mark_value[i];
+        }
+        signal collateral <== coll_acc;
 
-    // 9.
-    signal k_im <== multiplier_k_e6 * im;
-    component solvency = UnsignedRange(SB);
-    solvency.in <== collateral * K_SCALE() - k_im;
+        // 9.
+        signal k_im <== multiplier_k_e6 * im;
+        component solvency = UnsignedRange(SB);
+        solvency.in <== collateral * K_SCALE() - k_im;
+    }
 
     // 10.
     signal delta_term[N_UND][N_SLOTS];
@@ -308,4 +343,99 @@ template MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH) {
     // 12.
     signal challenge_square <== challenge * challenge;
     signal spec_hash_square <== spec_hash * spec_hash;
+
+    // 13. Coin-margined statement (N_STD_COIN > 0; docs/statement.md "Coin-margined"), per
+    //     settlement currency u, every amount in coin x 1e14: 13a (above) W_u + P_u[s] + offset >= 0
+    //     with pnl_offset on the N_STD_COIN standard scenarios and the dampener on the extended ones.
+    if (C == 1) {
+        var CSB = COIN_SOLVENCY_BITS(N_SLOTS, N_ASSETS, N_VENUES);
+        var RB = RATE_BITS();
+        // 13b. ranges of the public coin parameters; the index is at least 1e-6 USD
+        component offset_range[N_UND]; component damp_range[N_UND]; component index_range[N_UND];
+        component threshold_range[N_UND]; component max_shock_range[N_UND]; component m_inc_range[N_UND];
+        component coin_price_range[N_UND][N_ASSETS];
+        for (var u = 0; u < N_UND; u++) {
+            offset_range[u] = UnsignedRange(OFFSET_BITS());
+            offset_range[u].in <== pnl_offset_e14[u];
+            damp_range[u] = UnsignedRange(OFFSET_BITS());
+            damp_range[u].in <== dampener_e14[u];
+            index_range[u] = UnsignedRange(PRICE_BITS());
+            index_range[u].in <== index_e6[u] - 1;
+            threshold_range[u] = UnsignedRange(LIMIT_BITS());
+            threshold_range[u].in <== delta_threshold_e6[u];
+            max_shock_range[u] = UnsignedRange(RB);
+            max_shock_range[u].in <== max_delta_shock_e6[u];
+            m_inc_range[u] = UnsignedRange(RB);
+            m_inc_range[u].in <== m_inc_e6[u];
+            for (var a = 0; a < N_ASSETS; a++) {
+                coin_price_range[u][a] = UnsignedRange(PRICE_BITS());
+                coin_price_range[u][a].in <== coin_price_e6[u][a];
+            }
+        }
+        // 13c. roll shock_u = sum_i |q_i| [underlying_i == u] add_on_e6[i]
+        signal roll_rate[N_SLOTS];
+        signal roll_term[N_SLOTS][N_UND];
+        for (var i = 0; i < N_SLOTS; i++) { roll_rate[i] <== qty_range[i].abs * add_on_e6[i]; }
+        // 13d. delta shock_u >= |D_u| / S_u x min(max_delta_shock, m_inc x excess_u / 1e6 USD),
+        //      D_u the USD net delta (step 10), excess_u = |D_u| - threshold_u: the prover's rate
+        //      r_u >= 0 passes either r_u >= max_delta_shock (cap = 1) or r_u x 1e20 >= m_inc x excess
+        //      (cap = 0), so any accepted r_u bounds the rate from above; shock x S >= |D| x r.
+        component net_delta_abs[N_UND];
+        component rate_range[N_UND];
+        component rate_check[N_UND];
+        component shock_range[N_UND];
+        component shock_check[N_UND];
+        signal linear_slack[N_UND];
+        signal capped_slack[N_UND];
+        signal rate_slack[N_UND];
+        signal shock_value[N_UND];
+        signal shock_need[N_UND];
+        // 13e. collateral_u = sum_a (sum_v amount) x coin_price[u][a] + sum_i q_u[i] x mark_e6[i]
+        signal coin_asset[N_UND][N_ASSETS];
+        signal coin_mark[N_SLOTS][N_UND];
+        signal coin_im[N_UND];
+        signal coin_collateral[N_UND];
+        signal coin_k_im[N_UND];
+        component coin_solvency[N_UND];
+        for (var u = 0; u < N_UND; u++) {
+            var roll = 0;
+            for (var i = 0; i < N_SLOTS; i++) {
+                roll_term[i][u] <== roll_rate[i] * is_und[i][u].out;
+                roll += roll_term[i][u];
+            }
+            net_delta_abs[u] = SignedRange(AB);
+            net_delta_abs[u].in <== net_delta[u];
+            rate_range[u] = UnsignedRange(RB + 1);
+            rate_range[u].in <== delta_rate_e6[u];
+            delta_rate_cap[u] * (delta_rate_cap[u] - 1) === 0;
+            linear_slack[u] <== delta_rate_e6[u] * RATE_DIVISOR() - m_inc_e6[u] * (net_delta_abs[u].abs - delta_threshold_e6[u] * QTY_SCALE());
+            capped_slack[u] <== delta_rate_cap[u] * (delta_rate_e6[u] - max_delta_shock_e6[u] - linear_slack[u]);
+            rate_slack[u] <== capped_slack[u] + linear_slack[u];
+            rate_check[u] = UnsignedRange(AB + RB + 2);
+            rate_check[u].in <== rate_slack[u];
+            shock_range[u] = UnsignedRange(AB + RB + 1);
+            shock_range[u].in <== delta_shock_e14[u];
+            shock_value[u] <== delta_shock_e14[u] * index_e6[u];
+            shock_need[u] <== net_delta_abs[u].abs * delta_rate_e6[u];
+            shock_check[u] = UnsignedRange(AB + RB + PRICE_BITS() + 2);
+            shock_check[u].in <== shock_value[u] - shock_need[u];
+            // 13f. k x (W_u + roll_u + shock_u) <= collateral_u, in coin, for every u
+            coin_im[u] <== worst_loss_e14[u] + roll + delta_shock_e14[u];
+            var coll = 0;
+            for (var a = 0; a < N_ASSETS; a++) {
+                var amount = 0;
+                for (var v = 0; v < N_VENUES; v++) { amount += collateral_amount_e8[v][a]; }
+                coin_asset[u][a] <== amount * coin_price_e6[u][a];
+                coll += coin_asset[u][a];
+            }
+            for (var i = 0; i < N_SLOTS; i++) {
+                coin_mark[i][u] <== q_u[i][u] * mark_e6[i];
+                coll += coin_mark[i][u];
+            }
+            coin_collateral[u] <== coll;
+            coin_k_im[u] <== multiplier_k_e6 * coin_im[u];
+            coin_solvency[u] = UnsignedRange(CSB);
+            coin_solvency[u].in <== coin_collateral[u] * K_SCALE() - coin_k_im[u];
+        }
+    }
 }

@@ -15,6 +15,9 @@ function LIMIT_BITS() { return 64; }     // unsigned delta / vega limits, USD x 
 function K_BITS() { return 32; }         // unsigned multiplier k x 1e6
 function EPOCH_BITS() { return 64; }     // unsigned snapshot epoch, unix seconds
 function K_SCALE() { return 1000000; }   // k = 1.0
+function OFFSET_BITS() { return 64; }    // coin mode: unsigned pnl_offset / dampener, coin x 1e14
+function RATE_BITS() { return 21; }      // coin mode: unsigned max_delta_shock, m_inc (x 1e6); the rate hint < 2^(RATE_BITS+1)
+function RATE_DIVISOR() { return 100000000000000000000; }   // coin mode: rate_e6 = m_inc_e6 x excess_e14 / 1e20
 function QTY_SCALE() { return 100000000; }
 
 function ceil_log2(n) {
@@ -47,6 +50,20 @@ function SOLVENCY_BITS(N_SLOTS, N_UND, N_ASSETS, N_VENUES) {
     coll = coll + 1;
     var lhs = coll + ceil_log2(K_SCALE());
     var rhs = K_BITS() + 1 + AGG_BITS(N_SLOTS) + ceil_log2(N_UND + 1);   // k - 1e6 < 2^K_BITS
+    if (rhs > lhs) { lhs = rhs; }
+    return lhs + 1;
+}
+
+// coin mode (MarginSolvency N_STD_COIN > 0): collateral_u * 1e6 - k * IM_u in [0, 2^COIN_SOLVENCY_BITS),
+// IM_u = W_u (< 2^AGG) + roll_u (< 2^AGG) + shock_u (< 2^(AGG + RATE_BITS + 1)) < 2^(AGG + RATE_BITS + 2)
+// (prover/fixed_point.coin_solvency_bits)
+function COIN_SOLVENCY_BITS(N_SLOTS, N_ASSETS, N_VENUES) {
+    var assets = AMOUNT_BITS() + ceil_log2(N_VENUES < 2 ? 2 : N_VENUES) + PRICE_BITS() + ceil_log2(N_ASSETS < 2 ? 2 : N_ASSETS);
+    var coll = AGG_BITS(N_SLOTS);
+    if (assets > coll) { coll = assets; }
+    coll = coll + 1;
+    var lhs = coll + ceil_log2(K_SCALE());
+    var rhs = K_BITS() + 1 + AGG_BITS(N_SLOTS) + RATE_BITS() + 2;
     if (rhs > lhs) { lhs = rhs; }
     return lhs + 1;
 }

@@ -123,8 +123,9 @@ def check_structure(obj) -> dict:
     for k in ("name", "compiler", "source_sha256", "r1cs_sha256", "verification_key_sha256"):
         _str(c[k], f"circuit.{k}")
     _strs(c["flags"], "circuit.flags", max_n=32)
-    params = _keys(c["params"], PARAM_KEYS, "circuit.params")
-    for k in PARAM_KEYS:
+    coin = isinstance(c["params"], dict) and "n_std_coin" in c["params"]
+    params = _keys(c["params"], PARAM_KEYS + ("n_std_coin",) * coin, "circuit.params")
+    for k in params:
         _int(params[k], f"circuit.params.{k}")
     setup = _keys(c["setup"], SETUP_KEYS, "circuit.setup")
     _str(setup["kind"], "circuit.setup.kind")

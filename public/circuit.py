@@ -1,6 +1,7 @@
 """Circuit identity: parameters read from ``circuits/main/<name>.circom`` and artefact paths.
 
-A main file is a 3-line instantiation ``MarginSolvency(N_SLOTS, N_SCEN, N_UND, N_ASSETS, DEPTH)``;
+A main file is a 3-line instantiation ``MarginSolvency(N_VENUES, N_POS, N_SCEN, N_UND, N_ASSETS, DEPTH,
+N_STD_COIN)`` (N_STD_COIN 0: the USD-linear statement; n > 0: the coin-margined one, n standard scenarios);
 the parameters live there only, and this module reads them back so the witness builder and the
 circuit cannot disagree. Build artefacts (R1CS, wasm, sym, keys) live under ``build/``.
 """
@@ -19,13 +20,21 @@ REPO = Path(__file__).resolve().parent.parent
 CIRCUITS_DIR = REPO / "circuits"
 BUILD_DIR = REPO / "build"  #: inside the repo: circom2 (WASI) only sees the working tree
 DEFAULT_CIRCUIT = "margin_3x4"
+DEFAULT_COIN_CIRCUIT = "margin_coin_3x4"  #: the coin-margined statement's demo instantiation
 #: the main template's public inputs, as every main file lists them
 PUBLIC_INPUTS = (
     "risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, trader_identity, portfolio_commitment, multiplier_k_e6, "
     "delta_limit_e6, vega_limit_e6, collateral_price_e6, venue_key_x, venue_key_y"
 )
+#: the coin-margined statement's public inputs (circuits/margin.circom step 13)
+COIN_PUBLIC_INPUTS = (
+    "risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, trader_identity, portfolio_commitment, multiplier_k_e6, "
+    "delta_limit_e6, vega_limit_e6, venue_key_x, venue_key_y, coin_price_e6, pnl_offset_e14, dampener_e14, index_e6, "
+    "delta_threshold_e6, max_delta_shock_e6, m_inc_e6"
+)
+COIN_PARAM_SIGNALS = ("pnl_offset_e14", "dampener_e14", "index_e6", "delta_threshold_e6", "max_delta_shock_e6", "m_inc_e6")
 
-_MAIN = re.compile(r"MarginSolvency\(\s*" + r"\s*,\s*".join([r"(\d+)"] * 6) + r"\s*\)")
+_MAIN = re.compile(r"MarginSolvency\(\s*" + r"\s*,\s*".join([r"(\d+)"] * 7) + r"\s*\)")
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,17 @@ class CircuitParams:
     n_assets: int
     depth: int
     main: Path | None = None  #: main file outside circuits/main/ (variants: prover/toolchain/variants.py)
+    n_std_coin: int = 0  #: 0: USD-linear statement; n > 0: coin-margined, the first n scenarios standard
+
+    @property
+    def coin_margined(self) -> bool:
+        """True for the per-settlement-currency coin statement (circuits/margin.circom step 13)."""
+        return self.n_std_coin > 0
+
+    @property
+    def public_inputs(self) -> str:
+        """The main file's ``public [...]`` list for this statement."""
+        return COIN_PUBLIC_INPUTS if self.coin_margined else PUBLIC_INPUTS
 
     @property
     def n_slots(self) -> int:
@@ -68,7 +88,9 @@ class CircuitParams:
 
     @property
     def n_public(self) -> int:
-        """Public signals: 7 scalars, k, 2 limits per underlying, 1 price per asset, 2 per venue key."""
+        """Public signals: 7 scalars, k, 2 limits per underlying, 2 per venue key, and 1 price per
+        asset (USD-linear) or, coin-margined, 1 coin price per (underlying, asset) and 6 coin
+        parameters per underlying."""
         return len(self.public_signal_names())
 
     def public_signal_names(self) -> list[str]:
@@ -77,10 +99,26 @@ class CircuitParams:
         names = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "trader_identity", "portfolio_commitment", "multiplier_k_e6"]
         names += [f"delta_limit_e6[{u}]" for u in range(self.n_und)]
         names += [f"vega_limit_e6[{u}]" for u in range(self.n_und)]
-        names += [f"collateral_price_e6[{a}]" for a in range(self.n_assets)]
+        if not self.coin_margined:
+            names += [f"collateral_price_e6[{a}]" for a in range(self.n_assets)]
         names += [f"venue_key_x[{v}]" for v in range(self.n_venues)]
         names += [f"venue_key_y[{v}]" for v in range(self.n_venues)]
+        if self.coin_margined:
+            names += [f"coin_price_e6[{u}][{a}]" for u in range(self.n_und) for a in range(self.n_assets)]
+            names += [f"{n}[{u}]" for n in COIN_PARAM_SIGNALS for u in range(self.n_und)]
         return names
+
+
+SHAPE_FIELDS = ("n_venues", "n_pos", "n_scen", "n_und", "n_assets", "depth")
+
+
+def shape_json(params: CircuitParams) -> dict[str, int]:
+    """A circuit's shape as key records and bundles carry it: the six SHAPE_FIELDS, plus
+    ``n_std_coin`` for a coin-margined circuit (absent means 0, so older records keep their meaning)."""
+    shape = {f: getattr(params, f) for f in SHAPE_FIELDS}
+    if params.coin_margined:
+        shape["n_std_coin"] = params.n_std_coin
+    return shape
 
 
 def circuit_params(name: str = DEFAULT_CIRCUIT) -> CircuitParams:
@@ -92,7 +130,16 @@ def circuit_params(name: str = DEFAULT_CIRCUIT) -> CircuitParams:
     m = _MAIN.search(path.read_text())
     if not m:
         raise ToolchainError(f"{path} does not instantiate MarginSolvency(...)")
-    return CircuitParams(name, *(int(g) for g in m.groups()))
+    *shape, n_std_coin = (int(g) for g in m.groups())
+    return CircuitParams(name, *shape, n_std_coin=n_std_coin)
+
+
+def circuit_for_spec(name: str, spec) -> CircuitParams:
+    """``circuit_params(name)``, except that the default circuit under a coin-margined spec is
+    DEFAULT_COIN_CIRCUIT (its statement is another one); ToolchainError as circuit_params."""
+    if name == DEFAULT_CIRCUIT and getattr(spec, "valuation", "usd_linear") == "coin_margined":
+        name = DEFAULT_COIN_CIRCUIT
+    return circuit_params(name)
 
 
 def source_sha256(root: Path = CIRCUITS_DIR) -> str:

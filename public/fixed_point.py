@@ -36,6 +36,9 @@ LIMIT_BITS = 64  #: unsigned delta / vega limits, USD x 1e6: < 1.8e13 USD
 K_BITS = 32  #: unsigned multiplier k x 1e6: < 4294.97
 EPOCH_BITS = 64  #: unsigned snapshot epoch, unix seconds
 CHALLENGE_BITS = 248  #: unsigned verifier challenge
+OFFSET_BITS = 64  #: coin mode: unsigned pnl_offset / extended dampener, coin x 1e14: < 184,467 coin
+RATE_BITS = 21  #: coin mode: unsigned max_delta_shock and m_inc x 1e6 (< 2.09); the rate hint < 2^(RATE_BITS + 1)
+RATE_DIVISOR = 10**20  #: coin mode: rate_e6 = m_inc_e6 x excess (USD x 1e14) / 1e20 (m_inc per USD 1e6)
 MAX_SLOTS = 256  #: largest position-slot count the bound analysis below covers
 MAX_ASSETS = 16  #: largest collateral-asset count covered
 MAX_VENUES = 64  #: largest venue-statement count covered
@@ -69,6 +72,14 @@ def solvency_bits(n_slots: int, n_underlyings: int, n_assets: int, n_venues: int
     return max(lhs, rhs) + 1
 
 
+def coin_solvency_bits(n_slots: int, n_assets: int, n_venues: int = 1) -> int:
+    """Coin mode: bits of collateral_u * K_SCALE - k * IM_u with IM_u = W_u + roll_u + shock_u <
+    2^(agg_bits + RATE_BITS + 2) (the shock hint is range-checked to agg_bits + RATE_BITS + 1)."""
+    lhs = collateral_bits(n_slots, n_assets, n_venues) + math.ceil(math.log2(K_SCALE))
+    rhs = K_BITS + 1 + agg_bits(n_slots) + RATE_BITS + 2
+    return max(lhs, rhs) + 1
+
+
 def check_bounds(n_slots: int = MAX_SLOTS, n_underlyings: int = 2, n_assets: int = MAX_ASSETS, n_venues: int = MAX_VENUES) -> None:
     """Raise ValueError if any value the circuit forms could reach p/2 (and so wrap).
 
@@ -81,7 +92,13 @@ def check_bounds(n_slots: int = MAX_SLOTS, n_underlyings: int = 2, n_assets: int
         "limit_slack": max(LIMIT_BITS + math.ceil(math.log2(QTY_SCALE)), agg_bits(n_slots)) + 1,
         "solvency_slack": solvency_bits(n_slots, n_underlyings, n_assets, n_venues),
         "challenge": CHALLENGE_BITS,
+        "coin_worst_loss_slack": agg_bits(n_slots) + 2,  # W + P + offset, offset < 2^OFFSET_BITS <= 2^agg_bits
+        "coin_rate_slack": agg_bits(n_slots) + RATE_BITS + 2,  # r 1e20 - m_inc (|D| - T 1e8)
+        "coin_shock_slack": agg_bits(n_slots) + RATE_BITS + PRICE_BITS + 2,  # X S - |D| r
+        "coin_solvency_slack": coin_solvency_bits(n_slots, n_assets, n_venues),
     }
+    if OFFSET_BITS >= agg_bits(1):
+        raise ValueError("coin-mode widths: an offset could outgrow the worst-loss slack")
     for name, bits in widths.items():
         if 2**bits >= half:
             raise ValueError(f"fixed-point widths let {name} reach p/2 ({bits} bits)")

@@ -19,6 +19,22 @@ CLAIM = (
     "Bound to the verifier's challenge."
 )
 
+CLAIM_COIN = (
+    "Across all positions of the venue statements signed by venue_keys for attestation_epoch to the trader "
+    "identity trader_identity, whose secret the prover knows (committed by portfolio_commitment), under the "
+    "coin-margined scenario spec with hash spec_hash evaluated on the snapshot at snapshot_epoch (risk table "
+    "risk_root): for every settlement currency c, in coin, multiplier_k x (worst case with pnl_offset on the "
+    "standard table and the extended dampener + roll shock + delta shock at index_e6, delta_threshold, "
+    "max_delta_shock, m_inc) <= the currency's collateral at coin_price + the coin mark value of its options, "
+    "and for every underlying |net delta| <= delta_limit and |net vega| <= vega_limit (USD). "
+    "Bound to the verifier's challenge."
+)
+
+
+def is_coin(named: dict[str, int]) -> bool:
+    """True if the public signals are the coin-margined statement's (circuits/margin.circom step 13)."""
+    return "index_e6[0]" in named
+
 
 def named_signals(public_signals, names) -> dict[str, int]:
     """Zip signal names with values; raises ValueError on a count mismatch or a non-integer."""
@@ -65,10 +81,29 @@ def describe(named: dict[str, int], underlyings, assets) -> dict:
         "multiplier_k": _dec(named["multiplier_k_e6"], 10**6),
         "delta_limit_usd": {u: _dec(named[f"delta_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
         "vega_limit_usd_per_vol_point": {u: _dec(named[f"vega_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
-        "collateral_haircut_price_usd": {a: _dec(named[f"collateral_price_e6[{i}]"], 10**6) for i, a in enumerate(assets)},
+        **({} if is_coin(named) else {"collateral_haircut_price_usd": {a: _dec(named[f"collateral_price_e6[{i}]"], 10**6) for i, a in enumerate(assets)}}),
         "venue_keys": [
             {"x": hex(named[f"venue_key_x[{v}]"]), "y": hex(named[f"venue_key_y[{v}]"])} for v in range(venue_count(named))
         ],
+        **(_describe_coin(named, underlyings, assets) if is_coin(named) else {}),
+    }
+
+
+def _describe_coin(named: dict[str, int], underlyings, assets) -> dict:
+    """The coin statement's public parameters per settlement currency, in coin / USD decimals."""
+    return {
+        "coin_margined": {
+            u: {
+                "collateral_price_coin": {a: _dec(named[f"coin_price_e6[{i}][{j}]"], 10**6) for j, a in enumerate(assets)},
+                "pnl_offset_coin": _dec(named[f"pnl_offset_e14[{i}]"], 10**14),
+                "extended_dampener_coin": _dec(named[f"dampener_e14[{i}]"], 10**14),
+                "index_usd": _dec(named[f"index_e6[{i}]"], 10**6),
+                "delta_total_liq_shock_threshold_usd": _dec(named[f"delta_threshold_e6[{i}]"], 10**6),
+                "max_delta_shock": _dec(named[f"max_delta_shock_e6[{i}]"], 10**6),
+                "m_inc": _dec(named[f"m_inc_e6[{i}]"], 10**6),
+            }
+            for i, u in enumerate(underlyings)
+        }
     }
 
 
@@ -83,5 +118,5 @@ def venue_keys(named: dict[str, int]) -> list[tuple[int, int]]:
 
 
 def statement(named: dict[str, int], underlyings, assets) -> dict:
-    """``{"claim": CLAIM, "public": describe(...)}``: the bundle's statement section."""
-    return {"claim": CLAIM, "public": describe(named, underlyings, assets)}
+    """``{"claim": CLAIM or CLAIM_COIN, "public": describe(...)}``: the bundle's statement section."""
+    return {"claim": CLAIM_COIN if is_coin(named) else CLAIM, "public": describe(named, underlyings, assets)}

@@ -25,12 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from public.circuit import CircuitParams, canonical_sha256, file_sha256
+from public.circuit import SHAPE_FIELDS, CircuitParams, canonical_sha256, file_sha256, shape_json
 from public.errors import BundleError, PolicyError
 from public.json_input import read_json_file
 from verifier.groth16 import VerificationKey, load_verification_key
 
-SHAPE_FIELDS = ("n_venues", "n_pos", "n_scen", "n_und", "n_assets", "depth")
 IDENTITY_FIELDS = ("compiler", "flags", "source_sha256", "r1cs_sha256")
 MAX_SHAPE = {"n_venues": 64, "n_pos": 4096, "n_scen": 256, "n_und": 16, "n_assets": 32, "depth": 16}
 DEV_PREFIX = "DEV - NOT FOR PRODUCTION"
@@ -85,7 +84,7 @@ class TrustedCircuit:
         p = self.params
         return {
             "name": p.name,
-            "params": {f: getattr(p, f) for f in SHAPE_FIELDS},
+            "params": shape_json(p),
             **{f: self.identity[f] for f in IDENTITY_FIELDS},
             "verification_key_sha256": self.vk_sha256,
             "setup": self.provenance.to_json(),
@@ -93,14 +92,19 @@ class TrustedCircuit:
 
 
 def _shape(raw, where: str) -> dict[str, int]:
-    if not isinstance(raw, dict) or set(raw) != set(SHAPE_FIELDS):
-        raise ConfigError(f"{where}: circuit params must be exactly {', '.join(SHAPE_FIELDS)}")
+    if not isinstance(raw, dict) or not set(SHAPE_FIELDS) <= set(raw) <= {*SHAPE_FIELDS, "n_std_coin"}:
+        raise ConfigError(f"{where}: circuit params must be exactly {', '.join(SHAPE_FIELDS)} (and n_std_coin for a coin-margined circuit)")
     out = {}
     for f in SHAPE_FIELDS:
         v = raw[f]
         if type(v) is not int or not 1 <= v <= MAX_SHAPE[f]:
             raise ConfigError(f"{where}: circuit param {f} = {v!r} is not an integer in 1..{MAX_SHAPE[f]}")
         out[f] = v
+    if "n_std_coin" in raw:
+        v = raw["n_std_coin"]
+        if type(v) is not int or not 1 <= v < out["n_scen"]:
+            raise ConfigError(f"{where}: circuit param n_std_coin = {v!r} is not an integer in 1..n_scen - 1")
+        out["n_std_coin"] = v
     return out
 
 

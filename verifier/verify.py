@@ -40,7 +40,7 @@ from public.bundle_format import check_structure
 from public.errors import BundleError, RangeError, ZkMarginError
 from public.methodology.risk_table import RiskTable, cached_risk_table
 from public.methodology.spec import haircut_prices_e6
-from public.statement import CLAIM, describe, named_signals, utc_time, venue_keys
+from public.statement import named_signals, statement, utc_time, venue_keys
 from verifier.decision import Decision
 from verifier.groth16 import groth16_checks
 from verifier.trusted import TrustedCircuit
@@ -182,8 +182,7 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
     if not shape_ok:
         d.add("statement", False, "no spec given to the verifier" if spec is None else f"the venue's spec has {len(underlyings)} underlyings and {len(assets)} assets, circuit {tc.name} {tc.params.n_und} and {tc.params.n_assets}")
     else:
-        want = describe(named, underlyings, assets)
-        ok = not _differs(bundle["statement"], {"claim": CLAIM, "public": want}, "")
+        ok = not _differs(bundle["statement"], statement(named, underlyings, assets), "")
         d.add("statement", ok, "named statement matches the public signals" if ok else "the bundle's statement text differs from its public signals")
 
     if spec is None or snapshot is None:
@@ -197,8 +196,9 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
     if spec is None:
         d.add("spec_hash", False, "no spec given to the verifier")
     else:
-        ok = spec.spec_hash == named["spec_hash"] and shape_ok and spec.n_scenarios == tc.params.n_scen
-        d.add("spec_hash", ok, f"spec {spec.name} sha256 {spec.sha256[:16]}... " + ("matches" if ok else "does not match the public spec_hash (or its shape is not the circuit's)"))
+        same_kind = (spec.valuation == "coin_margined") == tc.params.coin_margined
+        ok = spec.spec_hash == named["spec_hash"] and shape_ok and spec.n_scenarios == tc.params.n_scen and same_kind
+        d.add("spec_hash", ok, f"spec {spec.name} sha256 {spec.sha256[:16]}... " + ("matches" if ok else "does not match the public spec_hash (or its shape or valuation is not the circuit's)"))
 
     if snapshot is None:
         d.add("snapshot", False, "no snapshot given: pass --market SNAPSHOT (the root cannot be recomputed)")
@@ -208,13 +208,17 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
         if spec is not None and shape_ok:
             own = cached_risk_table(snapshot, spec, tc.params.depth)
             if risk_table is not None:
-                _check_table(d, risk_table, own, named["risk_root"], tolerance_e6)
+                # coin records are coin x 1e6 per coin: the USD tolerance's worth in coin (2e-6 USD) is 0 units
+                _check_table(d, risk_table, own, named["risk_root"], 0 if tc.params.coin_margined else tolerance_e6)
             else:
                 ok = own.root == named["risk_root"]
                 d.add("risk_root", ok, f"venue's own risk table ({len(own)} records, depth {tc.params.depth}) " + ("commits to the public risk_root" if ok else "has another root"))
-            prices = haircut_prices_e6(spec, snapshot.spot)
-            bad = [a for i, a in enumerate(spec.assets) if named.get(f"collateral_price_e6[{i}]") != prices[a]]
-            d.add("collateral_prices", not bad, "haircut prices match spec and snapshot spot" if not bad else f"haircut price differs for {', '.join(bad)}")
+            if tc.params.coin_margined:
+                _check_coin(d, named, own, spec, tc)
+            else:
+                prices = haircut_prices_e6(spec, snapshot.spot)
+                bad = [a for i, a in enumerate(spec.assets) if named.get(f"collateral_price_e6[{i}]") != prices[a]]
+                d.add("collateral_prices", not bad, "haircut prices match spec and snapshot spot" if not bad else f"haircut price differs for {', '.join(bad)}")
         else:
             d.add("risk_root", False, "the risk root cannot be recomputed without a spec of the circuit's shape")
 
@@ -244,6 +248,18 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
     ok = bool(underlyings) and not bad
     d.add("policy", ok, "k and delta/vega limits equal the policy's" if ok else f"public values differ from the policy: {', '.join(bad) or 'no spec'}")
     return d
+
+
+def _check_coin(d: Decision, named: dict, own: RiskTable, spec, tc) -> None:
+    """Coin-margined circuit: the spec is coin-margined with the circuit's standard-table size, and
+    every step 13 public value (coin prices, pnl_offset, dampener, index, delta-shock parameters)
+    equals the venue's own recomputation from its spec and snapshot (``own.coin``)."""
+    if own.coin is None or own.coin.n_std != tc.params.n_std_coin:
+        d.add("coin_params", False, f"circuit {tc.name} proves the coin-margined statement, the venue's spec {spec.name} is not coin-margined with {tc.params.n_std_coin} standard scenarios")
+        return
+    bad = sorted(k for k, v in own.coin.public_values().items() if named.get(k) != v)
+    d.add("coin_params", not bad, "coin prices, pnl_offset, dampener, index and delta-shock parameters equal the venue's spec and snapshot"
+          if not bad else f"public coin parameters differ from the venue's: {', '.join(bad[:8])}")  # fmt: skip
 
 
 def _fresh(d: Decision, name: str, what: str, epoch: int, at: datetime, limit_s: int) -> None:

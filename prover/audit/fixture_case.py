@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from public.circuit import CircuitParams, circuit_params, file_sha256
+from public.circuit import CircuitParams, circuit_params, file_sha256, shape_json
 from public.errors import FixtureError, ToolchainError
 from public.json_input import read_json_file
 
@@ -140,7 +140,7 @@ def export_keys(params: CircuitParams, build: dict, ceremony_dir: Path, out_dir:
     keys = {
         "format": KEYS_FORMAT,
         "circuit": params.name,
-        "params": {k: getattr(params, k) for k in ("n_venues", "n_pos", "n_scen", "n_und", "n_assets", "depth")},
+        "params": shape_json(params),
         "compiler": build["compiler"],
         "flags": build["flags"],
         "source_sha256": build["source_sha256"],

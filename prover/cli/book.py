@@ -28,7 +28,7 @@ def report(market, portfolio, statements, spec_path, policy_path, png_dir, html_
     from verifier.policy import load_policy
 
     policy = load_policy(policy_path) if policy_path else None
-    snapshot, spec = load_market(market, spec_path, policy)
+    snapshot, spec = load_market(market, spec_path, policy, usd_linear_only="report")
     names = {u: Path(png_dir) / f"pnl_grid_{u}.png" for u in spec.underlyings} if png_dir else {}
     for p in names.values():
         check_out_path(p, "P&L picture")

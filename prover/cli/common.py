@@ -73,13 +73,21 @@ at_opt = click.option("--at", "at", default=None, help="Evaluate freshness at th
 json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 
 
-def load_market(market, spec_path, policy=None):
-    """(snapshot, spec) with the spec from --spec, else the policy's, else the default."""
+def load_market(market, spec_path, policy=None, usd_linear_only: str | None = None):
+    """(snapshot, spec) with the spec from --spec, else the policy's, else the default.
+
+    ``usd_linear_only``: the command's name, for commands whose numbers are USD-linear (report,
+    derisk): a coin-margined spec is then a SpecError pointing at ``zkmargin risk``."""
+    from public.errors import SpecError
     from public.methodology.snapshot import load_snapshot
     from public.methodology.spec import load_spec
 
     path = spec_path or (policy.spec_path if policy is not None and policy.spec_path else DEFAULT_SPEC)
-    return load_snapshot(market), load_spec(path)
+    spec = load_spec(path)
+    if usd_linear_only and spec.valuation == "coin_margined":
+        raise SpecError(f"spec {spec.name} is coin-margined: `zkmargin {usd_linear_only}` works on USD-linear specs; "
+                        "`zkmargin risk` gives the per-currency coin margin")  # fmt: skip
+    return load_snapshot(market), spec
 
 
 def load_book(portfolio, statements, snapshot, spec, table):

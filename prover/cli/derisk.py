@@ -50,7 +50,7 @@ def derisk(market, portfolio, statements, spec_path, policy_path, margin, out, a
     if out:
         check_out_path(out, "traded portfolio")
     policy = load_policy(policy_path)
-    snapshot, spec = load_market(market, spec_path, policy)
+    snapshot, spec = load_market(market, spec_path, policy, usd_linear_only="derisk")
     table = cached_risk_table(snapshot, spec, circuit_params(DEFAULT_CIRCUIT).depth)
     book = load_book(portfolio, statements, snapshot, spec, table)
     prices = haircut_prices_e6(spec, snapshot.spot)

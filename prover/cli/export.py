@@ -53,6 +53,9 @@ def solidity(policy_path, keys, out_dir, do_compile, credit_ttl, challenge_ttl, 
         raise ConfigError(f"policy {policy_path} names no spec")
     circuit = load_trusted_circuit(keys) if keys else policy_circuits(policy)[0]
     spec = load_spec(policy.spec_path)
+    if circuit.params.coin_margined:
+        raise ConfigError(f"circuit {circuit.name} proves the coin-margined statement; MarginCredit.sol checks the USD-linear one only "
+                          "(its coin parameters come from the snapshot's index, which the contract does not hold)")  # fmt: skip
     files = {"Groth16Verifier.sol": verifier_solidity(circuit.verification_key),
              "MarginCredit.sol": margin_credit_solidity(circuit.public_signal_names())}  # fmt: skip
     dep = {"format": "zkmargin-margin-credit-deployment/1", **deployment(policy, spec, circuit, credit_ttl, challenge_ttl),

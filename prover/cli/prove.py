@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from prover.cli.common import at_opt, circuit_opt, emit_json, json_opt, load_market, market_opt, parse_at, progress, spec_opt
-from public.circuit import circuit_params
+from public.circuit import circuit_for_spec
 
 
 @click.command()
@@ -41,7 +41,7 @@ def prove(market, statements, policy_path, challenge, out, identity_path, salt, 
     trader = load_identity(identity_path)
     snapshot, spec = load_market(market, spec_path, policy)
     sts = [load_statement(p) for p in statements]
-    outcome = prove_bundle(circuit_params(circuit), snapshot, spec, sts, policy, nonce, out, identity=trader,
+    outcome = prove_bundle(circuit_for_spec(circuit, spec), snapshot, spec, sts, policy, nonce, out, identity=trader,
                            salt=blinding, backend=backend, at=when, progress=progress)
     if as_json:
         emit_json({"schema": "zkmargin-prove/1", "ok": True, "exit_code": 0, "bundle": str(out), "statement": outcome.bundle["statement"],

@@ -40,6 +40,14 @@ def render_margin(report: MarginReport, snapshot, spec, portfolio, checks=(), de
     return "\n".join(lines)
 
 
+def _proved_margin(report, st) -> str:
+    if getattr(report, "coin_margined", False):
+        from public.methodology.coin_margin import coin_str
+
+        return "  " + "; ".join(f"{um.underlying}: IM {coin_str(um.im_e14)}, collateral {coin_str(um.collateral_e14)}" for um in report.underlyings) + f" (coin), k = {st['multiplier_k']}"
+    return f"  IM {usd(report.im_e14)}, collateral {usd(report.collateral_e14)}, k = {st['multiplier_k']}"
+
+
 def render_proved(outcome, out) -> str:
     """Summary of a written bundle (``zkmargin prove``)."""
     st = outcome.bundle["statement"]["public"]
@@ -51,7 +59,7 @@ def render_proved(outcome, out) -> str:
             f"  circuit {c['name']}, setup: {c['setup']['label']}",
             f"  risk_root {st['risk_root']}",
             f"  portfolio_commitment {st['portfolio_commitment']}",
-            f"  IM {usd(outcome.report.im_e14)}, collateral {usd(outcome.report.collateral_e14)}, k = {st['multiplier_k']}",
+            _proved_margin(outcome.report, st),
             f"  timings: risk table {t.get('risk_table_s', 0):.2f} s, witness {t.get('witness_s', 0):.2f} s, "
             f"prove ({outcome.result.backend}) {t.get('prove_s', 0):.2f} s, verify {t.get('verify_s', 0):.2f} s",
             "  verified after writing: " + ("ACCEPTED" if outcome.decision.accepted else "REJECTED"),

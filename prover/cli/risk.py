@@ -27,11 +27,18 @@ def risk(market, portfolio, statements, spec_path, policy_path, as_json):
     depth = circuit_params(DEFAULT_CIRCUIT).depth
     book = load_book(portfolio, statements, snapshot, spec, cached_risk_table(snapshot, spec, depth))
     report, table = margin_report(snapshot, spec, book, depth)
-    details = underlying_details(report, book, table, spec, snapshot)
     checks = report.policy_checks(policy) if policy else []
+    coin = getattr(report, "coin_margined", False)
+    details = report.details(spec) if coin else underlying_details(report, book, table, spec, snapshot)
+    from public.circuit import BUILD_DIR
+    from public.methodology.risk_table import display_root
+
+    root = display_root(table, BUILD_DIR / "cache" / "risk-roots")  # the root costs seconds, the margin milliseconds
     if as_json:
-        emit_json({"schema": "zkmargin-risk/1", "snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(table.root), "margin": report.to_json(),
+        emit_json({"schema": "zkmargin-risk/1", "snapshot": snapshot.source, "spec": spec.name, "risk_root": hex(root), "margin": report.to_json(),
                    "per_underlying": details, "policy_checks": [{"name": n, "passed": ok, "reason": r} for n, ok, r in checks]})  # fmt: skip
+    elif coin:
+        click.echo(report.render(spec, checks))
     else:
         click.echo(render_margin(report, snapshot, spec, book, checks, details))
 

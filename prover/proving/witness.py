@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prover.venue.attestation import account_field, check_statements, portfolio_from_statements
+from public.circuit import COIN_PARAM_SIGNALS
 from public.crypto.poseidon import poseidon_chain
 from public.errors import SpecError
 from public.fixed_point import to_field
@@ -45,6 +46,11 @@ def _as_strings(v):
     return str(to_field(v))
 
 
+def spec_is_coin(spec) -> bool:
+    """True for a coin-margined spec (the circuit's step 13 statement)."""
+    return getattr(spec, "valuation", "usd_linear") == "coin_margined"
+
+
 def portfolio_commitment(messages: list[int], salt: int) -> int:
     """PoseidonChain(salt, M_0, ..., M_{V-1}) over the signed statement messages (circuits/margin.circom step 11)."""
     return poseidon_chain([salt, *messages])
@@ -65,6 +71,10 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
             f"spec/table shape (scenarios {table.n_scenarios}, underlyings {len(spec.underlyings)}, assets {len(spec.assets)}, depth {table.depth}) "
             f"does not match circuit {params.name} ({params.n_scen}, {params.n_und}, {params.n_assets}, {params.depth})"
         )
+    coin = spec_is_coin(spec)
+    if coin != params.coin_margined or (coin and (table.coin is None or table.coin.n_std != params.n_std_coin)):
+        raise SpecError(f"spec {spec.name} ({'coin-margined' if coin else 'USD-linear'}) does not fit circuit {params.name} "
+                        f"({'coin-margined, ' + str(params.n_std_coin) + ' standard scenarios' if params.coin_margined else 'USD-linear'})")  # fmt: skip
     epoch = check_statements(statements, params.n_pos, spec.assets, params.n_venues, identity.commitment)
     book = portfolio_from_statements(statements, table, salt)
     report = compute_margin(book, table, spec, haircut_price_e6)
@@ -94,6 +104,12 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
         "venue_key_x": [st.public_key.x for st in statements],
         "venue_key_y": [st.public_key.y for st in statements],
     }
+    if coin:  # circuits/margin.circom step 13: the coin statement's public parameters replace the USD prices
+        del public["collateral_price_e6"]
+        c = table.coin
+        public["coin_price_e6"] = [list(row) for row in c.coin_price_e6]
+        for name in COIN_PARAM_SIGNALS:
+            public[name] = list(getattr(c, name))
     inputs = dict(public)
     inputs.update(
         account=[account_field(st.account) for st in statements],
@@ -117,10 +133,20 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
         salt=salt,
         identity_secret=identity.secret,
     )
+    if coin:
+        inputs.update(
+            delta_rate_e6=[um.delta_rate_e6 for um in report.underlyings],
+            delta_rate_cap=[um.delta_rate_cap for um in report.underlyings],
+            delta_shock_e14=[um.delta_shock_e14 for um in report.underlyings],
+        )
     flat = {}
     for name, v in public.items():
         if isinstance(v, list):
-            flat.update({f"{name}[{i}]": x for i, x in enumerate(v)})
+            for i, x in enumerate(v):
+                if isinstance(x, list):
+                    flat.update({f"{name}[{i}][{j}]": y for j, y in enumerate(x)})
+                else:
+                    flat[f"{name}[{i}]"] = x
         else:
             flat[name] = v
     return Witness(inputs, {n: flat[n] for n in params.public_signal_names()}, report)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from prover.toolchain import snarkjs
-from public.circuit import BUILD_DIR, CircuitParams, canonical_sha256, file_sha256
+from public.circuit import BUILD_DIR, CircuitParams, canonical_sha256, file_sha256, shape_json
 from public.errors import ToolchainError
 
 DEV_LABEL = "DEV SINGLE-PARTY SETUP - NOT FOR PRODUCTION (one machine knew the toxic waste)"
@@ -61,7 +61,7 @@ def _write(params: CircuitParams, rec: SetupRecord) -> SetupRecord:
     """setup.json: the record, plus the circuit's shape and build identity (compiler, flags, source
     and R1CS hashes from build.json) that a venue's verifier/trusted.py reads from the key directory."""
     build = json.loads((params.build_dir / "build.json").read_text())
-    shape = {f: getattr(params, f) for f in ("n_venues", "n_pos", "n_scen", "n_und", "n_assets", "depth")}
+    shape = shape_json(params)
     identity = {f: build.get(f) for f in ("compiler", "flags", "source_sha256")}
     if rec.kind != "ceremony":  # a transcript left by an earlier ceremony is not this key's provenance
         (params.keys_dir / "ceremony.json").unlink(missing_ok=True)

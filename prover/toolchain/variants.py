@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import os
 
-from public.circuit import BUILD_DIR, CIRCUITS_DIR, PUBLIC_INPUTS, CircuitParams
+from public.circuit import BUILD_DIR, CIRCUITS_DIR, CircuitParams
 
 
-def write_variant(name: str, n_venues: int, n_pos: int, n_scen: int, n_und: int = 2, n_assets: int = 4, depth: int = 6) -> CircuitParams:
+def write_variant(name: str, n_venues: int, n_pos: int, n_scen: int, n_und: int = 2, n_assets: int = 4, depth: int = 6, n_std_coin: int = 0) -> CircuitParams:
     """Another instantiation of MarginSolvency (benchmarks, small test circuits), its 3-line main
     written under build/variants/ so that circuits/main/ holds only shipped circuits."""
-    public = PUBLIC_INPUTS
-    path = BUILD_DIR / "variants" / f"{name}.circom"
+    params = CircuitParams(name, n_venues, n_pos, n_scen, n_und, n_assets, depth, path := BUILD_DIR / "variants" / f"{name}.circom", n_std_coin)
+    public = params.public_inputs
     path.parent.mkdir(parents=True, exist_ok=True)
     rel = os.path.relpath(CIRCUITS_DIR / "margin.circom", path.parent)
     src = (
         f'pragma circom 2.1.6;\ninclude "{rel}";\n'
-        f"component main {{public [{public}]}} = MarginSolvency({n_venues}, {n_pos}, {n_scen}, {n_und}, {n_assets}, {depth});\n"
+        f"component main {{public [{public}]}} = MarginSolvency({n_venues}, {n_pos}, {n_scen}, {n_und}, {n_assets}, {depth}, {n_std_coin});\n"
     )
     if not path.exists() or path.read_text() != src:
         path.write_text(src)
-    return CircuitParams(name, n_venues, n_pos, n_scen, n_und, n_assets, depth, path)
+    return params

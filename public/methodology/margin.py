@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from public.fixed_point import AGG_SCALE, K_SCALE, QTY_SCALE
+from public.fixed_point import K_SCALE, QTY_SCALE
+from public.methodology.money import usd, usd_str  # noqa: F401  (re-exported: the reports format with them)
 
 
 @dataclass(frozen=True)
@@ -100,18 +101,6 @@ class MarginReport:
         }
 
 
-def usd_str(v_e14: int) -> str:
-    """USD x 1e14 -> exact decimal string with 6 places, truncated toward zero."""
-    sign = "-" if v_e14 < 0 else ""
-    q, r = divmod(abs(v_e14), AGG_SCALE)
-    return f"{sign}{q}.{r * 10**6 // AGG_SCALE:06d}"
-
-
-def usd(v_e14: int) -> str:
-    """USD x 1e14 -> '$1,234,567.89' for people."""
-    return f"{'-' if v_e14 < 0 else ''}${abs(v_e14) / AGG_SCALE:,.2f}"
-
-
 def worst_case(pnl_total: list[int], gain_offset) -> tuple[int, int | None]:
     """(W, argmax) with W = max(0, -min_s P_eff[s]), P_eff = P if P < 0 else g P (SPEC section 3).
 
@@ -130,7 +119,12 @@ def compute_margin(portfolio, table, spec, haircut_price_e6: dict[str, int]) -> 
     """Margin of ``portfolio`` (prover/trader/portfolio.py) under ``table`` (public/methodology/risk_table.py).
 
     ``haircut_price_e6``: asset -> price x (1 - haircut), USD x 1e6 (spec.haircut_prices_e6).
+    Under a coin-margined spec the result is public/methodology/coin_margin.py's CoinMarginReport.
     """
+    if getattr(spec, "valuation", "usd_linear") == "coin_margined":
+        from public.methodology.coin_margin import compute_coin_margin
+
+        return compute_coin_margin(portfolio, table, spec)
     n_scen = table.n_scenarios
     per_und = []
     add_on = mark_value = 0

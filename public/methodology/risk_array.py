@@ -29,9 +29,16 @@ instruments (futures are marked to market daily, so they carry no value). ``gamm
 not committed in the risk table) is the cash gamma: the change of cash delta for a 1 % move of
 the underlying, Black-76 gamma x F^2 / 100, USD per 1 coin notional (0 for linear instruments).
 
+Coin-margined spec (``"valuation": "coin_margined"``; Deribit S:PM, public/methodology/coin_margin.py):
+values per 1 coin notional in coin x 1e6, S the snapshot's index of u: a future or perpetual
+``1 - 1 / (1 + m)``; an option ``C(F (1 + m), sigma_s) / (S (1 + m)) - C(F, sigma) / S``; ``mark_e6`` the
+option's coin value C / S (0 for linear); ``add_on_e6`` the roll-shock rate (futures
+``max(min_annualised_move, annualised_move_risk T)``, perpetuals ``min_annualised_move``, options 0);
+``delta_e6`` the USD delta, coin delta x S (Deribit's net delta in USD; 1 coin for linear); vega as
+above, USD per vol point (the policy's limit is in USD).
+
 Rounding: each output is computed in float64 and rounded once, after weighting, with
-``public.fixed_point.to_fixed`` (half away from zero). Inverse (coin-margined) P&L and cross-
-underlying offsets are not modelled here.
+``public.fixed_point.to_fixed`` (half away from zero). Cross-underlying offsets are not modelled.
 """
 
 from __future__ import annotations
@@ -148,6 +155,15 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
     gamma = np.zeros(n)
     horizon = spec.horizon_days / spec.days_per_year
     ttm = snapshot.ttm_years * (SNAPSHOT_DAYS_PER_YEAR / spec.days_per_year)
+    coin = spec.valuation == "coin_margined"
+    if coin:  # roll-shock rates per coin instead of add-on rates (module docstring)
+        rate[:] = 0.0
+        for u, p in spec.coin_margined.items():
+            of_u = snapshot.underlying == u
+            rate[of_u & (snapshot.kind == "perpetual")] = p["min_annualised_move"]
+            fut = of_u & (snapshot.kind == "future")
+            rate[fut] = np.maximum(p["min_annualised_move"], p["annualised_move_risk"] * ttm[fut])
+        add_on = rate.copy()
     labels, ranges = {}, {}
     for u in spec.underlyings:
         ranges[u] = spec.scan_range(u, snapshot.reference_vol)
@@ -155,7 +171,9 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
         labels[u] = grid.labels
         of_u = snapshot.underlying == u
         lin = np.flatnonzero(of_u & ~is_option)
-        pnl[lin] = forward[lin, None] * grid.moves * grid.weight
+        pnl[lin] = (1.0 - 1.0 / (1.0 + grid.moves)) * grid.weight if coin else forward[lin, None] * grid.moves * grid.weight
+        if coin:
+            delta[lin] = snapshot.spot[u]
         opt = np.flatnonzero(of_u & is_option)
         if opt.size == 0:
             continue
@@ -164,11 +182,17 @@ def risk_arrays(snapshot, spec: ScenarioSpec) -> RiskArrays:
         now = black76.price(f, k, t, sigma, call)
         sigma_s = shocked_vols(sigma, t, spec, u)[:, grid.vol_state]
         later = black76.price(f[:, None] * (1.0 + grid.moves), k[:, None], np.maximum(t - horizon, 0.0)[:, None], sigma_s, call[:, None])
+        vega[opt] = black76.vega(f, k, t, sigma)
+        gamma[opt] = black76.gamma(f, k, t, sigma) * f * f / 100.0
+        if coin:
+            spot = snapshot.spot[u]
+            pnl[opt] = (later / (spot * (1.0 + grid.moves)) - (now / spot)[:, None]) * grid.weight
+            mark[opt] = now / spot
+            delta[opt] = black76.delta(f, k, t, sigma, call) * spot
+            continue
         pnl[opt] = (later - now[:, None]) * grid.weight
         mark[opt] = now
         delta[opt] = black76.delta(f, k, t, sigma, call) * f
-        vega[opt] = black76.vega(f, k, t, sigma)
-        gamma[opt] = black76.gamma(f, k, t, sigma) * f * f / 100.0
         add_on[opt] = spec.add_on["option"] * snapshot.spot[u]
     names = snapshot.names
     return RiskArrays(

@@ -14,7 +14,9 @@ The published form (``to_json``) is what a venue compares against its own evalua
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import cached_property
 
 from public.crypto.poseidon import MAX_ARITY, poseidon
 from public.errors import RangeError, SnapshotError
@@ -89,18 +91,38 @@ class RiskTable:
     meta : snapshot/spec identity carried into the published JSON.
     """
 
-    def __init__(self, records, depth: int = DEFAULT_DEPTH, labels=None, meta=None):
+    def __init__(self, records, depth: int = DEFAULT_DEPTH, labels=None, meta=None, coin=None):
+        self.coin = coin  #: coin-margined spec: the statement's public CoinParams (public/methodology/coin_margin.py)
         self.records = tuple(records)
         self.depth = depth
         self.labels = dict(labels or {})
         self.meta = dict(meta or {})
-        self.leaves = [r.leaf() for r in self.records]
-        self.levels = merkle_levels(self.leaves, depth)
+        if len(self.records) > ARITY**depth:
+            raise SnapshotError(f"{len(self.records)} records do not fit a depth-{depth} tree ({ARITY**depth} leaves)")
         self._index = {r.instrument_id: i for i, r in enumerate(self.records)}
+
+    @cached_property
+    def leaves(self) -> list[int]:
+        """Poseidon leaf of every record (computed on first use: about 1.4 ms per record)."""
+        return [r.leaf() for r in self.records]
+
+    @cached_property
+    def levels(self) -> list[list[int]]:
+        """Every level of the tree (computed on first use), ``levels[depth] == [root]``."""
+        return merkle_levels(self.leaves, self.depth)
 
     @property
     def root(self) -> int:
+        """The Merkle root (builds the tree on first use)."""
         return self.levels[-1][0]
+
+    def records_sha256(self) -> str:
+        """sha256 of the records and depth (canonical JSON): what the root is a function of."""
+        import hashlib
+        import json
+
+        body = [self.depth, [[r.instrument_id, r.underlying, list(r.pnl_e6), *r.values()[2:]] for r in self.records]]
+        return hashlib.sha256(json.dumps(body, separators=(",", ":")).encode()).hexdigest()
 
     @property
     def n_scenarios(self) -> int:
@@ -146,9 +168,41 @@ class RiskTable:
                 for name, iid, und, pnl, d, v, a, m in obj["records"]
             ]
             meta = {k: obj[k] for k in obj if k not in ("format", "depth", "scenario_labels", "root", "records")}
-            return cls(records, int(obj["depth"]), obj.get("scenario_labels"), meta)
+            coin = None
+            if "coin_params" in meta:
+                from public.methodology.coin_margin import CoinParams
+
+                coin = CoinParams.from_json(meta["coin_params"])
+            return cls(records, int(obj["depth"]), obj.get("scenario_labels"), meta, coin)
         except (KeyError, TypeError, ValueError) as exc:
             raise SnapshotError(f"malformed risk table: {exc}") from exc
+
+
+
+def display_root(table: RiskTable, cache_dir) -> int:
+    """The root of ``table`` for the prover's read-only reports (``zkmargin risk``), from
+    ``cache_dir/<records_sha256>.json`` when present, else computed (and stored there). The
+    Poseidon root of a whole snapshot costs seconds, the margin milliseconds. ``table`` is never
+    changed: the shared in-process table (``cached_risk_table``) keeps computing its own root, so
+    the verifier, and ``prove``, never see a cached value. Unwritable cache directories are ignored."""
+    import json
+    from pathlib import Path
+
+    path = Path(cache_dir) / f"{table.records_sha256()}.json"
+    if "levels" not in table.__dict__:
+        try:
+            return int(json.loads(path.read_text())["root"], 16)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    root = table.root
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"root": hex(root)}))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return root
 
 
 def records_from_arrays(snapshot, spec, arrays) -> list[RiskRecord]:
@@ -203,7 +257,13 @@ def build_risk_table(snapshot, spec, depth: int = DEFAULT_DEPTH, arrays=None) ->
         "spec_sha256": spec.sha256,
         "underlyings": list(spec.underlyings),
     }
-    return RiskTable(records, depth, arrays.labels, meta)
+    coin = None
+    if spec.valuation == "coin_margined":
+        from public.methodology.coin_margin import coin_params
+
+        coin = coin_params(spec, snapshot)
+        meta["coin_params"] = coin.to_json()
+    return RiskTable(records, depth, arrays.labels, meta, coin)
 
 
 _CACHE: dict[tuple[str, str, int], RiskTable] = {}

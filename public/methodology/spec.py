@@ -35,7 +35,17 @@ Optional method fields (absent: the behaviour above, so older files keep their m
   every scenario of its underlying, with the liquidation haircut h (a fraction of spot) as its
   add-on; the risk table then holds one spot record per listed underlying, after the snapshot's
   (``public/methodology/risk_table.py``). Those assets' ``collateral`` entry must have haircut 1:
-  attested as collateral they count nothing, so a coin is never valued twice.
+  attested as collateral they count nothing, so a coin is never valued twice;
+- ``"valuation": "coin_margined"`` with ``"coin_margined": {"BTC": {Deribit's pnl_offset,
+  max_offsetable_pnl, extended_dampener (USD), annualised_move_risk, min_annualised_move,
+  max_delta_shock, delta_total_liq_shock_threshold (USD), m_inc}, ...}``: Deribit S:PM per
+  settlement currency (``public/methodology/coin_margin.py``): records valued in coin, the statement
+  k x IM_c <= collateral_c in coin for every currency. It needs the Deribit grid with vol_states
+  ``["down", "same", "up"]`` (Deribit's vector order), day_count ACT/365, the 1/30/30-day dte
+  rule, gain_offset 0, no horizon, no ``add_on`` (the roll shock replaces it) and no
+  ``collateral_in_scenarios``; its ``extended_moves`` are multiples of each underlying's price
+  range x ``extended_factor`` (Deribit's ``extended_table_factor``), valued at unchanged vol with
+  weight 1 (the dampener, not a weight, relieves them).
 """
 
 from __future__ import annotations
@@ -57,7 +67,12 @@ TRADED_KINDS = tuple(k for k in KIND_CODES if k != "spot")  #: add-on rates per 
 SPEC_FORMAT = "zkmargin-scenario-spec"
 VOL_STATES = ("up", "same", "down")  #: vol-state codes 0, 1, 2 in ``ScenarioGrid.vol_state``
 OPTIONAL = {"source": "", "description": "", "extended_factor": 1.0, "gain_offset": 0.0, "horizon_days": 0.0,
-            "day_count": "ACT/365.25", "grid": "deribit", "span": None, "collateral_in_scenarios": None}  # fmt: skip
+            "day_count": "ACT/365.25", "grid": "deribit", "span": None, "collateral_in_scenarios": None,
+            "valuation": "usd_linear", "coin_margined": None}  # fmt: skip
+#: Deribit S:PM parameter names of a coin-margined spec, per underlying (``coin_margined.<u>``)
+COIN_FIELDS = ("pnl_offset", "max_offsetable_pnl", "extended_dampener", "annualised_move_risk", "min_annualised_move",
+               "max_delta_shock", "delta_total_liq_shock_threshold", "m_inc")  # fmt: skip
+COIN_VOL_STATES = ("down", "same", "up")  #: Deribit's vol-scenario order within a price move
 REQUIRED = ("spec", "version", "name", "underlyings", "price_range", "price_buckets", "vol_states", "vol_shock",
             "extended_moves", "add_on", "mm_factor", "collateral", "fixed_point")  # fmt: skip
 DERIBIT_GRID_ONLY = ("price_buckets", "vol_states", "vol_shock", "extended_moves", "extended_factor")
@@ -116,6 +131,13 @@ class ScenarioSpec:
     collateral_in_scenarios: dict[str, float] | None = None  #: underlying -> liquidation haircut
     grid: str = "deribit"
     span: dict | None = None  #: SPAN mode: extreme_multiple, cover_fraction, vol_scan_range {u: vol}
+    valuation: str = "usd_linear"  #: or "coin_margined" (Deribit S:PM per settlement currency)
+    coin_margined: dict | None = None  #: coin mode: underlying -> Deribit's parameters (+ their fixed-point ints)
+
+    @property
+    def n_standard(self) -> int:
+        """Scenarios of the standard table ((2B + 1) x vol states); the rest are extended."""
+        return (2 * self.price_buckets + 1) * len(self.vol_states) if self.grid == "deribit" else len(SPAN_STANDARD)
 
     @property
     def n_scenarios(self) -> int:
@@ -236,8 +258,16 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
         raise SpecError(f"spec field grid: {grid!r} is not 'deribit' or 'span'")
     if (grid == "span") != ("span" in obj):
         raise SpecError("spec field span: required with grid 'span' and only then")
+    valuation = obj.get("valuation", OPTIONAL["valuation"])
+    if valuation not in ("usd_linear", "coin_margined"):
+        raise SpecError(f"spec field valuation: {valuation!r} is not 'usd_linear' or 'coin_margined'")
+    coin = valuation == "coin_margined"
+    if coin != ("coin_margined" in obj):
+        raise SpecError("spec field coin_margined: required with valuation 'coin_margined' and only then")
+    if coin and "add_on" in obj:
+        raise SpecError("spec field add_on has no meaning with valuation 'coin_margined' (the roll shock replaces it)")
     for field in REQUIRED:
-        if field not in obj and not (grid == "span" and field in DERIBIT_GRID_ONLY):
+        if field not in obj and not (grid == "span" and field in DERIBIT_GRID_ONLY) and not (coin and field == "add_on"):
             raise SpecError(f"spec field {field} is missing")
     if grid == "span" and any(f in obj for f in DERIBIT_GRID_ONLY):
         raise SpecError(f"spec field {next(f for f in DERIBIT_GRID_ONLY if f in obj)} has no meaning with grid 'span'")
@@ -259,7 +289,7 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
         span, vol_states, vol_shock, buckets, moves = _span(obj, unds), ("up", "down"), {}, 3, ()
     else:
         span = None
-        vol_states, vol_shock, buckets, moves = _deribit_grid(obj, unds)
+        vol_states, vol_shock, buckets, moves = _deribit_grid(obj, unds, coin)
     in_scen = obj.get("collateral_in_scenarios")
     if in_scen is not None:
         if not isinstance(in_scen, dict) or not in_scen or any(u not in unds for u in in_scen):
@@ -289,6 +319,7 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
         widest = r.cap if isinstance(r, VolRange) else r
         if widest * top_multiple >= 1.0:
             raise SpecError(f"spec field price_range.{u}: a range of {widest:g} x extreme_multiple {top_multiple:g} moves the price by 100 % or more")
+    coin_params = _coin_margined(obj, unds, grid, vol_states, vol_shock, day_count, in_scen, moves, price_range) if coin else None
     digest = hashlib.sha256(raw).digest()
     return ScenarioSpec(
         raw=raw,
@@ -305,14 +336,72 @@ def load_spec_bytes(raw: bytes, source: str) -> ScenarioSpec:
         extended_factor=_num(obj.get("extended_factor", OPTIONAL["extended_factor"]), "extended_factor", 0),
         gain_offset=_num(obj.get("gain_offset", OPTIONAL["gain_offset"]), "gain_offset", 0, 1),
         horizon_days=_num(obj.get("horizon_days", OPTIONAL["horizon_days"]), "horizon_days", 0),
-        add_on=_per(obj, "add_on", TRADED_KINDS),
+        add_on={k: 0.0 for k in TRADED_KINDS} if coin else _per(obj, "add_on", TRADED_KINDS),
         mm_factor=_num(obj["mm_factor"], "mm_factor", 0, 1, lo_open=True),
         collateral=collateral,
         day_count=day_count,
         collateral_in_scenarios=in_scen,
         grid=grid,
         span=span,
+        valuation=valuation,
+        coin_margined=coin_params,
     )
+
+
+def _coin_margined(obj: dict, unds, grid, vol_states, vol_shock, day_count, in_scen, moves, price_range) -> dict:
+    """The ``coin_margined`` section, validated against the rest of the spec (module docstring):
+    underlying -> Deribit's parameters as floats plus the circuit's integers (``*_e6``, ``*_e14``)."""
+    from public.errors import RangeError
+    from public.fixed_point import LIMIT_BITS, OFFSET_BITS, RATE_BITS, decimal_to_fixed
+
+    if grid != "deribit" or vol_states != COIN_VOL_STATES:
+        raise SpecError(f"spec field vol_states: valuation 'coin_margined' needs the Deribit grid with vol_states {list(COIN_VOL_STATES)}")
+    if day_count != "ACT/365":
+        raise SpecError("spec field day_count: valuation 'coin_margined' needs 'ACT/365' (Deribit's 365-day year)")
+    if (vol_shock["dte_floor_days"], vol_shock["dte_ref_days"], vol_shock["dte_break_days"]) != (1.0, 30.0, 30.0):
+        raise SpecError("spec field vol_shock: valuation 'coin_margined' needs dte_floor_days 1, dte_ref_days 30, dte_break_days 30 (public/methodology/deribit_pm.py)")
+    for field, default in (("gain_offset", 0.0), ("horizon_days", 0.0)):
+        if float(obj.get(field, default)) != 0.0:
+            raise SpecError(f"spec field {field}: must be 0 with valuation 'coin_margined' (pnl_offset plays the gain offset's part)")
+    if in_scen:
+        raise SpecError("spec field collateral_in_scenarios: coin collateral of a coin-margined account has no price risk in its own coin")
+    factor = _num(obj.get("extended_factor", 1.0), "extended_factor", 0, lo_open=True)
+    if not moves:
+        raise SpecError("spec field extended_moves: the coin-margined table needs its extended moves (Deribit's: [-1, -1, 1, 1, 1, 1, 1, 1])")
+    for u, r in price_range.items():
+        widest = (r.cap if isinstance(r, VolRange) else r) * factor * max(abs(m) for m in moves)
+        if widest >= 1.0:
+            raise SpecError(f"spec field extended_moves: {u}'s widest extended move {widest:g} reaches 100 %")
+    section = _typed(obj, "coin_margined", dict)
+    if set(section) != set(unds):
+        raise SpecError(f"spec field coin_margined: must give parameters for exactly {list(unds)}")
+    out = {}
+    for u in unds:
+        p = section[u]
+        where = f"coin_margined.{u}"
+        if not isinstance(p, dict) or set(p) != set(COIN_FIELDS):
+            raise SpecError(f"spec field {where}: must hold exactly {', '.join(COIN_FIELDS)}")
+        vals = {f: _num(p[f], f"{where}.{f}", 0) for f in COIN_FIELDS}
+        if vals["max_delta_shock"] > 1:
+            raise SpecError(f"spec field {where}.max_delta_shock: {vals['max_delta_shock']:g} is above 1")
+        if vals["delta_total_liq_shock_threshold"] > 1e12:
+            raise SpecError(f"spec field {where}.delta_total_liq_shock_threshold: above 1e12 USD")
+        try:
+            fixed = {
+                "pnl_offset_e14": decimal_to_fixed(p["pnl_offset"], 10**14, f"{where}.pnl_offset"),
+                "extended_dampener_e6": decimal_to_fixed(p["extended_dampener"], USD_SCALE, f"{where}.extended_dampener"),
+                "delta_threshold_e6": decimal_to_fixed(p["delta_total_liq_shock_threshold"], USD_SCALE, f"{where}.delta_total_liq_shock_threshold"),
+                "max_delta_shock_e6": decimal_to_fixed(p["max_delta_shock"], USD_SCALE, f"{where}.max_delta_shock"),
+                "m_inc_e6": decimal_to_fixed(p["m_inc"], USD_SCALE, f"{where}.m_inc"),
+            }
+            check_unsigned(fixed["pnl_offset_e14"], OFFSET_BITS, f"{where}.pnl_offset x 1e14")
+            check_unsigned(fixed["delta_threshold_e6"], LIMIT_BITS, f"{where}.delta_total_liq_shock_threshold x 1e6")
+            check_unsigned(fixed["m_inc_e6"], RATE_BITS, f"{where}.m_inc x 1e6")
+            check_unsigned(fixed["extended_dampener_e6"], OFFSET_BITS, f"{where}.extended_dampener x 1e6")
+        except RangeError as exc:
+            raise SpecError(f"spec field {exc}") from None
+        out[u] = {**vals, **fixed}
+    return out
 
 
 def _price_ranges(obj: dict, unds) -> dict[str, float | VolRange]:
@@ -340,8 +429,9 @@ def _price_ranges(obj: dict, unds) -> dict[str, float | VolRange]:
     return out
 
 
-def _deribit_grid(obj: dict, unds) -> tuple:
-    """(vol_states, vol_shock, price_buckets, extended_moves) of the Deribit table, validated."""
+def _deribit_grid(obj: dict, unds, coin: bool = False) -> tuple:
+    """(vol_states, vol_shock, price_buckets, extended_moves) of the Deribit table, validated
+    (``coin``: extended moves are multiples of the price range, bounded by ``_coin_margined``)."""
     vol_states = tuple(_typed(obj, "vol_states", list))
     if sorted(map(str, vol_states)) != sorted(VOL_STATES) or len(vol_states) != 3:
         raise SpecError(f"spec field vol_states: {list(vol_states)} is not a permutation of {list(VOL_STATES)}")
@@ -361,7 +451,7 @@ def _deribit_grid(obj: dict, unds) -> tuple:
     buckets = _typed(obj, "price_buckets", int)
     if buckets < 1:
         raise SpecError(f"spec field price_buckets: {buckets} must be >= 1")
-    moves = tuple(_num(m, f"extended_moves[{i}]", -1, lo_open=True) for i, m in enumerate(_typed(obj, "extended_moves", list)))
+    moves = tuple(_num(m, f"extended_moves[{i}]", -math.inf if coin else -1, lo_open=True) for i, m in enumerate(_typed(obj, "extended_moves", list)))
     if 0.0 in moves:
         raise SpecError(f"spec field extended_moves[{moves.index(0.0)}]: a move of 0 has no weight R/|m|")
     return vol_states, vol_shock, buckets, moves
@@ -456,7 +546,12 @@ def scenario_grid(spec: ScenarioSpec, underlying: str, scan_range: float | None 
             m = r * j / b
             moves.append(m), states.append(VOL_STATES.index(state)), weights.append(1.0)
             labels.append(f"{underlying} {_pct(m)} vol {state}")
-    for m in spec.extended_moves:
+    if spec.valuation == "coin_margined":  # multiples of R x extended_table_factor, unchanged vol, weight 1
+        for j, k in enumerate(spec.extended_moves):
+            m = r * spec.extended_factor * k
+            moves.append(m), states.append(VOL_STATES.index("same")), weights.append(1.0)
+            labels.append(f"{underlying} {_pct(m)} extended {j}")
+    for m in spec.extended_moves if spec.valuation != "coin_margined" else ():
         w = spec.extended_factor * r / abs(m)
         moves.append(m), states.append(0), weights.append(w)
         labels.append(f"{underlying} {_pct(m)} ext x{w:.4g}")

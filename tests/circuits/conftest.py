@@ -11,7 +11,7 @@ from tests.circuits.margin_cases import PARAMS, PUBLIC, hedged, inputs
 def circuit():
     return compile_template(
         "margin.circom", "MarginSolvency",
-        [PARAMS.n_venues, PARAMS.n_pos, PARAMS.n_scen, PARAMS.n_und, PARAMS.n_assets, PARAMS.depth], public=PUBLIC,
+        [PARAMS.n_venues, PARAMS.n_pos, PARAMS.n_scen, PARAMS.n_und, PARAMS.n_assets, PARAMS.depth, 0], public=PUBLIC,
     )
 
 

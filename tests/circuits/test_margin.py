@@ -86,7 +86,7 @@ def test_forged_underlying_selector_fails_r1cs(circuit, witness):
 
 def test_understated_worst_loss_is_refused(circuit, valid):
     bad = {**valid, "worst_loss_e14": [valid["worst_loss_e14"][0] - 1, valid["worst_loss_e14"][1]]}
-    assert failed_at(circuit.expect_witness_failure(bad), "loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s]")
+    assert failed_at(circuit.expect_witness_failure(bad), "loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s];")
 
 
 def test_negative_worst_loss_is_refused(circuit, valid):

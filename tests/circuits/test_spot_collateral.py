@@ -65,7 +65,7 @@ def test_leaving_the_collaterals_loss_out_of_the_worst_case_is_refused(circuit, 
     without_spot = -records()[1].pnl_e6[0] * 10**8  # the short put alone, scenario 0 (USD x 1e14)
     bad["worst_loss_e14"] = [max(0, -without_spot), bad["worst_loss_e14"][1]]
     assert bad["worst_loss_e14"][0] < honest.inputs["worst_loss_e14"][0]
-    assert failed_at(circuit.expect_witness_failure(bad), "loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s]")
+    assert failed_at(circuit.expect_witness_failure(bad), "loss_cover[u][s].in <== worst_loss_e14[u] + pnl_total[u][s];")
 
 
 def test_a_spot_record_without_scenario_pnl_is_not_in_the_root(circuit, honest):

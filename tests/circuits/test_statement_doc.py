@@ -39,7 +39,7 @@ def test_doc_table_lists_every_circuit_input_with_its_visibility(demo_circuit):
 
 def test_doc_names_the_demo_instantiation():
     p = circuit_params()
-    assert f"MarginSolvency({p.n_venues}, {p.n_pos}, {p.n_scen}, {p.n_und}, {p.n_assets}, {p.depth})" in DOC
+    assert f"MarginSolvency({p.n_venues}, {p.n_pos}, {p.n_scen}, {p.n_und}, {p.n_assets}, {p.depth}, {p.n_std_coin})" in DOC
 
 
 def test_real_demo_witness_satisfies_the_real_r1cs(demo_circuit, market, demo_policy, demo_statements):

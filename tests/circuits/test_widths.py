@@ -10,7 +10,8 @@ from public.circuit import CIRCUITS_DIR
 SRC = (CIRCUITS_DIR / "widths.circom").read_text()
 
 
-@pytest.mark.parametrize("name", ["QTY_BITS", "RECORD_BITS", "AMOUNT_BITS", "PRICE_BITS", "LIMIT_BITS", "K_BITS", "EPOCH_BITS", "K_SCALE", "QTY_SCALE"])
+@pytest.mark.parametrize("name", ["QTY_BITS", "RECORD_BITS", "AMOUNT_BITS", "PRICE_BITS", "LIMIT_BITS", "K_BITS", "EPOCH_BITS", "K_SCALE", "QTY_SCALE",
+                                  "OFFSET_BITS", "RATE_BITS", "RATE_DIVISOR"])
 def test_constant_matches_python(name):
     m = re.search(rf"function {name}\(\) {{ return (\d+); }}", SRC)
     assert m, f"{name} missing in widths.circom"

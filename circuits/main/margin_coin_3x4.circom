@@ -1,0 +1,3 @@
+pragma circom 2.1.6;
+include "../margin.circom";
+component main {public [risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, trader_identity, portfolio_commitment, multiplier_k_e6, delta_limit_e6, vega_limit_e6, venue_key_x, venue_key_y, coin_price_e6, pnl_offset_e14, dampener_e14, index_e6, delta_threshold_e6, max_delta_shock_e6, m_inc_e6]} = MarginSolvency(3, 4, 35, 2, 4, 6, 27);
