@@ -57,8 +57,10 @@ def load_venue_inputs(policy_path, keys, spec_path, market, risk_table):
 @click.option("--risk-table", default=None, type=click.Path(dir_okay=False), help="Published risk table to compare record by record.")
 @click.option("--challenge", "challenge", default=None, help="The challenge issued for this application (hex; default: the policy's).")
 @click.option("--at", "at", default=None, help="Check freshness at this ISO time instead of now.")
+@click.option("--engine", type=click.Choice(["py_ecc", "native"]), default="py_ecc", show_default=True,
+              help="Pairing engine: pure Python, or groth16py's native verifier (milliseconds; the same checks and verdicts).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable decision on stdout.")
-def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, challenge, at, as_json):
+def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, challenge, at, engine, as_json):
     """Check a proof bundle against the venue's policy; print a decision with reasons."""
     import time
 
@@ -78,7 +80,7 @@ def verify(bundle, policy_path, market, spec_path, keys, applicant, risk_table, 
         policy = replace(policy, challenge=parse_challenge(challenge))
     obj = read_bundle(bundle)
     t = time.perf_counter()
-    decision = verify_bundle(obj, policy, circuits, spec=spec, snapshot=snapshot, risk_table=table, at=when, applicant=who)
+    decision = verify_bundle(obj, policy, circuits, spec=spec, snapshot=snapshot, risk_table=table, at=when, applicant=who, engine=engine)
     elapsed = time.perf_counter() - t
     tc = trusted_circuit_of(obj, circuits)
     if as_json:

@@ -42,7 +42,7 @@ from public.methodology.risk_table import RiskTable, cached_risk_table
 from public.methodology.spec import haircut_prices_e6
 from public.statement import named_signals, statement, utc_time, venue_keys
 from verifier.decision import Decision
-from verifier.groth16 import groth16_checks
+from verifier.groth16 import groth16_checks, groth16_checks_native
 from verifier.trusted import TrustedCircuit
 
 
@@ -83,7 +83,10 @@ def _check_table(d: Decision, published: dict, own: RiskTable, root: int, tolera
     d.add("risk_root", True, f"published table of {len(table)} records matches root and the venue's evaluation within {tolerance_e6} micro-USD")
 
 
-def _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6) -> list[TrustedCircuit]:
+ENGINES = ("py_ecc", "native")  #: the pairing's engine: pure Python (default) or groth16py's Rust verifier
+
+
+def _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6, engine="py_ecc") -> list[TrustedCircuit]:
     """Refuse caller mistakes (VerifierUsageError) before looking at the bundle."""
     from public.methodology.snapshot import MarketSnapshot
     from public.methodology.spec import ScenarioSpec
@@ -106,11 +109,14 @@ def _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6)
         raise VerifierUsageError("applicant must be the identity commitment as an int (verifier.policy.parse_identity)")
     if type(tolerance_e6) is not int or not 0 <= tolerance_e6 <= 10**6:
         raise VerifierUsageError("tolerance_e6 must be an int in 0..1e6 (micro-USD per coin)")
+    if engine not in ENGINES:
+        raise VerifierUsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     return circuits
 
 
 def verify_bundle(bundle: dict, policy, trusted, *, spec=None, snapshot=None, risk_table: dict | None = None,
-                  at: datetime | None = None, applicant: int | None = None, tolerance_e6: int = DEFAULT_TOLERANCE_E6) -> Decision:
+                  at: datetime | None = None, applicant: int | None = None, tolerance_e6: int = DEFAULT_TOLERANCE_E6,
+                  engine: str = "py_ecc") -> Decision:
     """Run every verifier duty; returns the Decision (``accepted`` only if all checks pass).
 
     Parameters
@@ -125,16 +131,18 @@ def verify_bundle(bundle: dict, policy, trusted, *, spec=None, snapshot=None, ri
     at : timezone-aware time of the freshness checks (default now, UTC).
     applicant : the onboarded applicant's trader identity commitment (default policy.applicant_identity).
     tolerance_e6 : per-value tolerance against a published risk table, micro-USD per coin.
+    engine : "py_ecc" (default, pure Python) or "native" (groth16py's Rust pairing; the signal and
+        point checks stay py_ecc's: verifier.groth16.groth16_checks_native); the same verdicts.
 
     Raises VerifierUsageError for a caller mistake (wrong argument types, a naive ``at``) and
     BundleError for a bundle that is not of the format's shape (public/bundle_format.py); every
     hostile value inside a well-formed bundle is a failed check. Cost is bounded whatever the bundle
     holds: every shape comes from ``trusted``.
     """
-    circuits = _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6)
+    circuits = _usage(bundle, policy, trusted, spec, snapshot, at, applicant, tolerance_e6, engine)
     check_structure(bundle)
     return _verify(bundle, policy, circuits, spec=spec, snapshot=snapshot, risk_table=risk_table, at=at or datetime.now(timezone.utc),
-                   applicant=policy.applicant_identity if applicant is None else applicant, tolerance_e6=tolerance_e6)
+                   applicant=policy.applicant_identity if applicant is None else applicant, tolerance_e6=tolerance_e6, engine=engine)
 
 
 def _diff(got: dict, want: dict, prefix: str) -> list[str]:
@@ -156,7 +164,8 @@ def _differs(got: dict, want: dict, prefix: str) -> list[str]:
     return _diff(got, want, prefix) or [prefix.rstrip(".") or "statement"]
 
 
-def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snapshot, risk_table, at: datetime, applicant, tolerance_e6: int) -> Decision:
+def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snapshot, risk_table, at: datetime, applicant, tolerance_e6: int,
+            engine: str = "py_ecc") -> Decision:
     """The checks of ``verify_bundle``, in order, on a structurally valid bundle."""
     d = Decision()
     claimed = bundle["circuit"]["verification_key_sha256"]
@@ -170,7 +179,10 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
     d.add("circuit", not bad, f"circuit identity and setup as the venue's key directory records them ({tc.name})" if not bad else f"the bundle's circuit section differs from the trusted circuit's: {', '.join(bad[:8])}")
     dev = tc.provenance.dev
     d.add("setup", (not dev) or policy.allow_dev_setup, tc.provenance.label + ("" if (not dev) or policy.allow_dev_setup else ": the policy does not allow dev setups"))
-    d.checks.extend(groth16_checks(tc.vk, bundle["proof"], bundle["public_signals"]))
+    if engine == "native":
+        d.checks.extend(groth16_checks_native(tc.vk, tc.verification_key, bundle["proof"], bundle["public_signals"]))
+    else:
+        d.checks.extend(groth16_checks(tc.vk, bundle["proof"], bundle["public_signals"]))
     try:
         named = named_signals(bundle["public_signals"], tc.public_signal_names())
     except (ValueError, TypeError) as exc:

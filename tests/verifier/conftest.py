@@ -144,3 +144,15 @@ def toy_build() -> ToyBuild:
             shutil.rmtree(tmp, ignore_errors=True)
     load = lambda name: json.loads((final / name).read_text())  # noqa: E731
     return ToyBuild(final, load("vk.json"), load("proof.json"), load("public.json"), load("g16_vk.json"), load("g16_proof.json"))
+
+
+@pytest.fixture(scope="module")
+def base(demo_proof, market, demo_policy, demo_keys):
+    """(demo bundle, the demo policy, its trusted circuit, verify_bundle kwargs, the prove outcome):
+    the accepted baseline the verifier tests tamper with (test_verify_bundle.py decide)."""
+    from verifier.trusted import load_trusted_circuit
+
+    outcome, path, at = demo_proof
+    snapshot, spec = market
+    kwargs = dict(spec=spec, snapshot=snapshot, at=at)
+    return json.loads(path.read_text()), demo_policy, load_trusted_circuit(demo_keys[0].keys_dir), kwargs, outcome

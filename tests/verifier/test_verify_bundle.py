@@ -18,16 +18,6 @@ from public.methodology.risk_table import RiskTable
 from verifier.verify import verify_bundle
 
 
-@pytest.fixture(scope="module")
-def base(demo_proof, market, demo_policy, demo_keys):
-    from verifier.trusted import load_trusted_circuit
-
-    outcome, path, at = demo_proof
-    snapshot, spec = market
-    kwargs = dict(spec=spec, snapshot=snapshot, at=at)
-    return json.loads(path.read_text()), demo_policy, load_trusted_circuit(demo_keys[0].keys_dir), kwargs, outcome
-
-
 def decide(base, bundle=None, policy=None, trusted=None, **over):
     b, p, t, kwargs, _ = base
     return verify_bundle(bundle or b, policy or p, trusted or t, **{**kwargs, **over})

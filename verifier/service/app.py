@@ -69,6 +69,7 @@ class ServiceConfig:
     verify_timeout_s: float = 120.0
     max_verifications: int = 2
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    engine: str = "py_ecc"  #: the pairing's engine (verifier.verify.ENGINES)
 
 
 class ChallengeRequest(BaseModel):
@@ -213,7 +214,7 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         t = time.perf_counter()
         if usable:
             policy = replace(cfg.policy, challenge=challenge, applicant_identity=int(row.applicant, 16))
-            decision = verify_module.verify_bundle(bundle, policy, cfg.circuits, spec=cfg.spec, snapshot=snapshot, at=now)
+            decision = verify_module.verify_bundle(bundle, policy, cfg.circuits, spec=cfg.spec, snapshot=snapshot, at=now, engine=cfg.engine)
         else:  # a challenge that cannot be consumed: no pairing is spent on it (the decision is still kept)
             check_structure(bundle)
             decision = Decision()

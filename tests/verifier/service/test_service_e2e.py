@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 APPLICANT = json.loads(IDENTITY.read_text())["commitment"]
 # bounded by default; docs/benchmarks.md's figures: ZKMARGIN_LOAD="40x1,40x2,40x4,40x8" (requests x clients)
 LOADS = [tuple(int(v) for v in run.split("x")) for run in os.environ.get("ZKMARGIN_LOAD", "12x4").split(",")]
+ENGINE = os.environ.get("ZKMARGIN_ENGINE", "py_ecc")  #: zkmargin serve --engine (ZKMARGIN_ENGINE=native: groth16py's pairing)
 
 
 def prove_for(challenge: str, market, demo_policy, demo_keys, out):
@@ -65,7 +66,7 @@ def live(tmp_path_factory, market, demo_policy, demo_keys):
     """(service on SQLite, its db file, a bundle, the challenge it answers)."""
     tmp = tmp_path_factory.mktemp("service")
     db = tmp / "venue.sqlite3"
-    svc = Service(f"sqlite:///{db}", at_of(market), tmp / "serve.log").start()
+    svc = Service(f"sqlite:///{db}", at_of(market), tmp / "serve.log", "--engine", ENGINE).start()
     try:
         ch = svc.challenge(APPLICANT)
         bundle = prove_for(ch, market, demo_policy, demo_keys, tmp / "bundle.json")
