@@ -56,6 +56,19 @@ def portfolio_commitment(messages: list[int], salt: int) -> int:
     return poseidon_chain([salt, *messages])
 
 
+def policy_public(policy, spec, haircut_price_e6: dict, statements) -> dict:
+    """The public inputs every statement circuit takes from the policy, the spec's prices and the
+    statements' keys: k, delta and vega limits, haircut prices, venue keys (signal name -> values)."""
+    return {
+        "multiplier_k_e6": policy.multiplier_k_e6,
+        "delta_limit_e6": [policy.delta_limit_e6[u] for u in spec.underlyings],
+        "vega_limit_e6": [policy.vega_limit_e6[u] for u in spec.underlyings],
+        "collateral_price_e6": [haircut_price_e6[a] for a in spec.assets],
+        "venue_key_x": [st.public_key.x for st in statements],
+        "venue_key_y": [st.public_key.y for st in statements],
+    }
+
+
 def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, int], policy, challenge: int, snapshot_epoch: int, spec_hash: int, salt: int, *, identity) -> Witness:
     """Inputs of MarginSolvency(params) proving the attested book of ``statements`` against ``policy``.
 
@@ -97,12 +110,7 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
         "challenge": challenge,
         "trader_identity": identity.commitment,
         "portfolio_commitment": portfolio_commitment(messages, salt),
-        "multiplier_k_e6": policy.multiplier_k_e6,
-        "delta_limit_e6": [policy.delta_limit_e6[u] for u in spec.underlyings],
-        "vega_limit_e6": [policy.vega_limit_e6[u] for u in spec.underlyings],
-        "collateral_price_e6": [haircut_price_e6[a] for a in spec.assets],
-        "venue_key_x": [st.public_key.x for st in statements],
-        "venue_key_y": [st.public_key.y for st in statements],
+        **policy_public(policy, spec, haircut_price_e6, statements),
     }
     if coin:  # circuits/margin.circom step 13: the coin statement's public parameters replace the USD prices
         del public["collateral_price_e6"]
