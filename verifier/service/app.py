@@ -151,7 +151,7 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
 
     for snap in cfg.snapshots.values():  # the venue's own evaluation, once, before the first applicant waits for it
         for depth in {c.params.depth for c in cfg.circuits}:
-            cached_risk_table(snap, cfg.spec, depth)
+            _ = cached_risk_table(snap, cfg.spec, depth).root  # the Poseidon tree too (built lazily otherwise)
     app = FastAPI(title="zkmargin venue verification service", version="1", description=__doc__.split("\n\n")[0])
     app.state.cfg = cfg
     limiter = anyio.CapacityLimiter(cfg.max_verifications)

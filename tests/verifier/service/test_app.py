@@ -165,3 +165,12 @@ def test_the_published_risk_table_and_the_openapi_schema(service):
 def test_the_service_refuses_to_start_without_a_key_or_a_spec(tmp_path):
     with pytest.raises(ConfigError, match="API key"):
         load_config(POLICY, [SNAPSHOT], f"sqlite:///{tmp_path / 's.sqlite3'}", "short")
+
+
+def test_the_venues_risk_tables_are_committed_at_start_up(service, market):
+    """The Poseidon tree is built lazily elsewhere; the service builds it before the first applicant
+    waits for it (the first request took 5 s otherwise)."""
+    cfg, _ = service
+    snapshot, _ = market
+    table = cached_risk_table(snapshot, cfg.spec, cfg.circuits[0].params.depth)
+    assert "levels" in table.__dict__
