@@ -130,7 +130,26 @@ def plan_chunks(statements, capacity: int, pad_to: int | None = None) -> list[Ch
         if pad_to < len(chunks):
             raise ValueError(f"the book needs {len(chunks)} chunks, more than --pad-to {pad_to}")
         chunks += [Chunk(0, ())] * (pad_to - len(chunks))
-    return chunks
+    return chunks or [Chunk(0, ())]  # at least one: the links of a bundle without chunks would check nothing
+
+
+def link_problems(acc_initial: int, acc_final: int, chunk_signals, risk_root: int) -> list[str]:
+    """What the verifier checks of a chunked bundle's linking values (empty if all hold):
+    ``chunk_signals`` is each chunk proof's (risk_root, acc_in, acc_out) in bundle order. The links
+    fold from acc_initial through every chunk to acc_final; there must be at least one chunk (with
+    none, acc_initial and acc_final would be unrelated and the aggregate's totals arbitrary: found
+    by the adversarial review of the chunk circuits); every chunk's risk_root is the venue's own."""
+    problems = [] if chunk_signals else ["the bundle has no chunk proof"]
+    prev = acc_initial
+    for k, (root, acc_in, acc_out) in enumerate(chunk_signals):
+        if root != risk_root:
+            problems.append(f"chunk {k}: risk_root is not the venue's")
+        if acc_in != prev:
+            problems.append(f"chunk {k}: acc_in is not {'acc_initial' if k == 0 else f'chunk {k - 1} acc_out'}")
+        prev = acc_out
+    if chunk_signals and prev != acc_final:
+        problems.append("the last chunk's acc_out is not acc_final")
+    return problems
 
 
 def advance(layout: AccLayout, totals: list[int], chunk: Chunk, table) -> list[int]:
@@ -190,7 +209,23 @@ def worst_from_totals(layout: AccLayout, totals: list[int]) -> list[int]:
 
 def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int], blinding_initial: int, blinding_final: int, spec, haircut_price_e6: dict,
                      policy, challenge: int, snapshot_epoch: int, spec_hash: int, salt: int, identity, worst_loss_e14: list[int]) -> dict:  # fmt: skip
-    """MarginAggregate input dict; ``signatures``: each statement's signature over statement_root_message."""
+    """MarginAggregate input dict; ``signatures``: each statement's signature over statement_root_message.
+
+    Raises PortfolioError for statements the aggregate would refuse: collateral not in the spec's
+    asset order (the signed amounts are bound by position), another epoch or trader identity, two
+    statements of one (venue key, account)."""
+    from public.errors import PortfolioError
+
+    seen = set()
+    for st in statements:
+        if tuple(st.assets) != tuple(spec.assets):
+            raise PortfolioError(f"{st.venue}: statement assets {list(st.assets)} are not the spec's {list(spec.assets)}")
+        if st.epoch != statements[0].epoch or st.identity != identity.commitment:
+            raise PortfolioError(f"{st.venue}: every statement must be of epoch {statements[0].epoch} and for the prover's identity")
+        key = (st.public_key.x, st.account)
+        if key in seen:
+            raise PortfolioError(f"{st.venue}: two statements of account {st.account} under one venue key")
+        seen.add(key)
     messages = [statement_root_message(st) for st in statements]
     return {
         "spec_hash": spec_hash,

@@ -250,3 +250,30 @@ def test_tags_match_the_python_side():
     src = (CIRCUITS_DIR / "chunk.circom").read_text()
     for name, value in (("ACC_TAG", ch.ACC_TAG), ("CHAIN_TAG", ch.CHAIN_TAG), ("STATEMENT_V3_TAG", ch.STATEMENT_V3_TAG)):
         assert f"function {name}() {{ return {value}; }}" in src
+
+
+def test_links_fold_from_the_initial_to_the_final_accumulator(honest):
+    _, _, chunk_inputs, _, agg, _ = honest
+    sig = [(c["risk_root"], c["acc_in"], c["acc_out"]) for c in chunk_inputs]
+    root = TABLE.root
+    assert ch.link_problems(agg["acc_initial"], agg["acc_final"], sig, root) == []
+    assert ch.link_problems(agg["acc_initial"], agg["acc_final"], [sig[0], sig[2], sig[1]], root)  # reordered
+    assert ch.link_problems(agg["acc_initial"], agg["acc_final"], sig[:2], root)  # the last chunk dropped
+    assert ch.link_problems(agg["acc_initial"], agg["acc_final"], [sig[0], sig[0], *sig[1:]], root)  # one reused
+    assert ch.link_problems(agg["acc_initial"], agg["acc_final"], [(1, *sig[0][1:]), *sig[1:]], root)  # another table
+    # no chunk at all: acc_initial and acc_final would be unrelated, and any totals would aggregate
+    assert ch.link_problems(agg["acc_initial"], agg["acc_final"], [], root) == ["the bundle has no chunk proof"]
+
+
+def test_an_empty_book_still_has_one_chunk(chunk_circuit):
+    empty = statements(a=(), b=())
+    plan = ch.plan_chunks(empty, C)
+    assert plan == [ch.Chunk(0, ())]
+
+
+def test_statements_the_aggregate_would_refuse_are_named(honest):
+    from public.errors import PortfolioError
+
+    sts, _, _, totals, _, _ = honest
+    with pytest.raises(PortfolioError, match="two statements"):
+        aggregate([sts[0], sts[0]], totals, 5)
