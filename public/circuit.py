@@ -137,7 +137,7 @@ def circuit_params(name: str = DEFAULT_CIRCUIT) -> CircuitParams:
 def circuit_for_spec(name: str, spec) -> CircuitParams:
     """``circuit_params(name)``, except that the default circuit under a coin-margined spec is
     DEFAULT_COIN_CIRCUIT (its statement is another one); ToolchainError as circuit_params."""
-    if name == DEFAULT_CIRCUIT and getattr(spec, "valuation", "usd_linear") == "coin_margined":
+    if name == DEFAULT_CIRCUIT and spec.valuation == "coin_margined":
         name = DEFAULT_COIN_CIRCUIT
     return circuit_params(name)
 

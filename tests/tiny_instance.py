@@ -20,7 +20,7 @@ from verifier.policy import parse_policy
 TRADER = demo_trader()
 
 E6 = 10**6
-SPEC = SimpleNamespace(underlyings=("BTC", "ETH"), assets=("USDC",), gain_offset=0.0, mm_factor=0.8)
+SPEC = SimpleNamespace(underlyings=("BTC", "ETH"), assets=("USDC",), gain_offset=0.0, mm_factor=0.8, valuation="usd_linear")
 PRICES = {"USDC": E6}
 BTC_CALL, ETH_CALL = parse_instrument_name("BTC-25SEP26-80000-C"), parse_instrument_name("ETH-25SEP26-2600-C")
 TABLE = RiskTable(

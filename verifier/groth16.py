@@ -247,6 +247,18 @@ def _points_check(proof_json) -> tuple[Check, tuple | None]:
     return Check(CHECK_POINTS, True, "pi_a, pi_c on the curve (G1); pi_b on the twist and in G2"), tuple(points)
 
 
+def _parse_proof(vk: VerificationKey, proof_json, public_signals):
+    """(signals check, points check, pairing check or None, signals, points): the checks every
+    pairing engine runs first; the pairing check is a "not evaluated" failure when either failed,
+    else None (the engine's to make), and signals / points are then the parsed values."""
+    signals_check, signals = _signals_check(vk, public_signals)
+    points_check, points = _points_check(proof_json)
+    if signals is None or points is None:
+        failed = [c.name for c in (signals_check, points_check) if not c.passed]
+        return signals_check, points_check, Check(CHECK_PAIRING, False, f"not evaluated: {' and '.join(failed)} failed"), None, None
+    return signals_check, points_check, None, signals, points
+
+
 def groth16_checks(vk: VerificationKey, proof_json: dict, public_signals: list) -> list[Check]:
     """The Groth16 verifier's three checks on one proof, in order; never raises on hostile values.
 
@@ -268,12 +280,8 @@ def groth16_checks(vk: VerificationKey, proof_json: dict, public_signals: list) 
     """
     if not isinstance(vk, VerificationKey):
         vk = load_verification_key(vk)
-    signals_check, signals = _signals_check(vk, public_signals)
-    points_check, points = _points_check(proof_json)
-    if signals is None or points is None:
-        failed = [c.name for c in (signals_check, points_check) if not c.passed]
-        pairing_check = Check(CHECK_PAIRING, False, f"not evaluated: {' and '.join(failed)} failed")
-    else:
+    signals_check, points_check, pairing_check, signals, points = _parse_proof(vk, proof_json, public_signals)
+    if pairing_check is None:
         a, b_, c = points
         f = miller_product([(miller_lines(b_), a), (vk.gamma_lines, neg(vk_x(vk, signals))), (vk.delta_lines, neg(c))])
         ok = final_exponentiate(f) == vk.alphabeta_12
@@ -293,12 +301,10 @@ def groth16_checks_native(vk: VerificationKey, verification_key_json: dict, proo
     below r and their count; points on the curve, pi_b in G2's subgroup), so the duties of SPEC
     section 6 do not depend on the native library's parsing. About 19 ms for the demo circuit (16 ms
     of it the py_ecc point checks) against 0.11 s for ``groth16_checks``."""
-    signals_check, signals = _signals_check(vk, public_signals)
-    points_check, points = _points_check(proof_json)
-    if signals is None or points is None:
-        failed = [c.name for c in (signals_check, points_check) if not c.passed]
-        return [signals_check, points_check, Check(CHECK_PAIRING, False, f"not evaluated: {' and '.join(failed)} failed")]
-    return [signals_check, points_check, groth16_native_check(verification_key_json, proof_json, [str(v) for v in signals])]
+    signals_check, points_check, pairing_check, signals, _ = _parse_proof(vk, proof_json, public_signals)
+    if pairing_check is None:
+        pairing_check = groth16_native_check(verification_key_json, proof_json, [str(v) for v in signals])
+    return [signals_check, points_check, pairing_check]
 
 
 def verify(vk, proof_json: dict, public_signals: list) -> bool:
@@ -335,13 +341,9 @@ def groth16_batch_checks(vk: VerificationKey, items: list[tuple[dict, list]], rn
     draw = rng.randrange if rng is not None else (lambda lo, hi: lo + secrets.randbelow(hi - lo))
     out, ready = [], []
     for k, (proof_json, public_signals) in enumerate(items):
-        signals_check, signals = _signals_check(vk, public_signals)
-        points_check, points = _points_check(proof_json)
-        out.append([signals_check, points_check, None])
-        if signals is None or points is None:
-            failed = [c.name for c in (signals_check, points_check) if not c.passed]
-            out[k][2] = Check(CHECK_PAIRING, False, f"not evaluated: {' and '.join(failed)} failed")
-        else:
+        signals_check, points_check, pairing_check, signals, points = _parse_proof(vk, proof_json, public_signals)
+        out.append([signals_check, points_check, pairing_check])
+        if pairing_check is None:
             ready.append((k, points, signals))
     if ready:
         pairs, c_sum, r_sum, t = [], None, 0, [0] * vk.n_public

@@ -41,7 +41,7 @@ def render_margin(report: MarginReport, snapshot, spec, portfolio, checks=(), de
 
 
 def _proved_margin(report, st) -> str:
-    if getattr(report, "coin_margined", False):
+    if report.coin_margined:
         from public.methodology.coin_margin import coin_str
 
         return "  " + "; ".join(f"{um.underlying}: IM {coin_str(um.im_e14)}, collateral {coin_str(um.collateral_e14)}" for um in report.underlyings) + f" (coin), k = {st['multiplier_k']}"

@@ -28,7 +28,7 @@ def risk(market, portfolio, statements, spec_path, policy_path, as_json):
     book = load_book(portfolio, statements, snapshot, spec, cached_risk_table(snapshot, spec, depth))
     report, table = margin_report(snapshot, spec, book, depth)
     checks = report.policy_checks(policy) if policy else []
-    coin = getattr(report, "coin_margined", False)
+    coin = report.coin_margined
     details = report.details(spec) if coin else underlying_details(report, book, table, spec, snapshot)
     from public.circuit import BUILD_DIR
     from public.methodology.risk_table import display_root

@@ -16,22 +16,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import time
 from pathlib import Path
 
-from public.circuit import BUILD_DIR, CIRCUITS_DIR, CircuitParams
+from public.circuit import BUILD_DIR, CircuitParams
 
 VENUE_KEYS = ("deribit", "okx", "bybit")
 
 
 def _main_file(name: str, template: str, params: list[int], public: str) -> CircuitParams:
+    from prover.toolchain.variants import write_main
+
     path = BUILD_DIR / "variants" / f"{name}.circom"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rel = os.path.relpath(CIRCUITS_DIR / "chunk.circom", path.parent)
-    src = f'pragma circom 2.1.6;\ninclude "{rel}";\ncomponent main {{public [{public}]}} = {template}({", ".join(map(str, params))});\n'
-    if not path.exists() or path.read_text() != src:
-        path.write_text(src)
+    write_main(path, "chunk.circom", template, params, public)
     return CircuitParams(name, 1, 1, 1, 1, 1, 1, path)  # shape fields unused: only the build paths
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from prover.proving.witness import policy_public
+from prover.proving.witness import policy_public, record_inputs
 from prover.venue.attestation import account_field
 from public.crypto.poseidon import poseidon, poseidon_chain
 from public.fixed_point import CHALLENGE_BITS, FIELD_P, to_field
@@ -176,8 +176,6 @@ def chunk_inputs(layout: AccLayout, capacity: int, table, chunk: Chunk, totals_i
     totals_out = advance(layout, totals_in, chunk, table)
     slots = [(e.instrument_id, e.qty_e8, table.index_of(e.instrument_id), 1) for e in chunk.entries]
     slots += [(0, 0, 0, 0)] * (capacity - len(slots))
-    recs = [table.records[i] for _, _, i, _ in slots]
-    paths = [table.path(i) for _, _, i, _ in slots]
     inputs = {
         "risk_root": table.root,
         "acc_in": commit(blinding_in, totals_in),
@@ -189,15 +187,7 @@ def chunk_inputs(layout: AccLayout, capacity: int, table, chunk: Chunk, totals_i
         "used": [u for *_, u in slots],
         "instrument_id": [iid for iid, *_ in slots],
         "qty_e8": [q for _, q, *_ in slots],
-        "record_id": [r.instrument_id for r in recs],
-        "underlying": [r.underlying for r in recs],
-        "pnl_e6": [list(r.pnl_e6) for r in recs],
-        "delta_e6": [r.delta_e6 for r in recs],
-        "vega_e6": [r.vega_e6 for r in recs],
-        "add_on_e6": [r.add_on_e6 for r in recs],
-        "mark_e6": [r.mark_e6 for r in recs],
-        "path_index": [p[0] for p in paths],
-        "path_elements": [p[1] for p in paths],
+        **record_inputs(table, [i for _, _, i, _ in slots]),
     }
     return inputs, totals_out
 

@@ -55,8 +55,12 @@ def refuse_unless_met(report: MarginReport, policy) -> None:
 
     failed = [(name, reason) for name, ok, reason in report.policy_checks(policy) if not ok]
     if failed:
-        short = report.shortfall(policy) if getattr(report, "coin_margined", False) else shortfall_usd(report, policy)
-        hint = (f"shortfall {short if isinstance(short, str) else f'${short:,.2f}'} of collateral; " if short else "") + "`zkmargin derisk` (same --market, book and --policy) lists the least-cost trades that make it pass"
+        if report.coin_margined:
+            short = report.shortfall(policy)  # per currency, in coin
+        else:
+            usd = shortfall_usd(report, policy)
+            short = f"${usd:,.2f}" if usd else ""
+        hint = (f"shortfall {short} of collateral; " if short else "") + "`zkmargin derisk` (same --market, book and --policy) lists the least-cost trades that make it pass"
         raise PolicyNotMet("the portfolio does not meet the policy, no proof written:\n  " + "\n  ".join(f"{n}: {r}" for n, r in failed) + f"\n  {hint}", failed)
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prover.venue.attestation import account_field, check_statements, portfolio_from_statements
-from public.circuit import COIN_PARAM_SIGNALS
 from public.crypto.poseidon import poseidon_chain
 from public.errors import SpecError
 from public.fixed_point import to_field
@@ -46,14 +45,27 @@ def _as_strings(v):
     return str(to_field(v))
 
 
-def spec_is_coin(spec) -> bool:
-    """True for a coin-margined spec (the circuit's step 13 statement)."""
-    return getattr(spec, "valuation", "usd_linear") == "coin_margined"
-
-
 def portfolio_commitment(messages: list[int], salt: int) -> int:
     """PoseidonChain(salt, M_0, ..., M_{V-1}) over the signed statement messages (circuits/margin.circom step 11)."""
     return poseidon_chain([salt, *messages])
+
+
+def record_inputs(table, record_index: list[int]) -> dict:
+    """The slots' risk records and Merkle paths as the circuits name them (MarginSolvency and
+    MarginChunk alike): ``record_index`` is each slot's leaf index in ``table``."""
+    recs = [table.records[i] for i in record_index]
+    paths = [table.path(i) for i in record_index]
+    return {
+        "record_id": [r.instrument_id for r in recs],
+        "underlying": [r.underlying for r in recs],
+        "pnl_e6": [list(r.pnl_e6) for r in recs],
+        "delta_e6": [r.delta_e6 for r in recs],
+        "vega_e6": [r.vega_e6 for r in recs],
+        "add_on_e6": [r.add_on_e6 for r in recs],
+        "mark_e6": [r.mark_e6 for r in recs],
+        "path_index": [p[0] for p in paths],
+        "path_elements": [p[1] for p in paths],
+    }
 
 
 def policy_public(policy, spec, haircut_price_e6: dict, statements) -> dict:
@@ -84,7 +96,7 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
             f"spec/table shape (scenarios {table.n_scenarios}, underlyings {len(spec.underlyings)}, assets {len(spec.assets)}, depth {table.depth}) "
             f"does not match circuit {params.name} ({params.n_scen}, {params.n_und}, {params.n_assets}, {params.depth})"
         )
-    coin = spec_is_coin(spec)
+    coin = spec.valuation == "coin_margined"
     if coin != params.coin_margined or (coin and (table.coin is None or table.coin.n_std != params.n_std_coin)):
         raise SpecError(f"spec {spec.name} ({'coin-margined' if coin else 'USD-linear'}) does not fit circuit {params.name} "
                         f"({'coin-margined, ' + str(params.n_std_coin) + ' standard scenarios' if params.coin_margined else 'USD-linear'})")  # fmt: skip
@@ -99,8 +111,6 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
             slot_ids.append(iid)
             slot_qty.append(q)
             record_index.append(idx)
-    recs = [table.records[i] for i in record_index]
-    paths = [table.path(i) for i in record_index]
     messages = [st.message() for st in statements]
     public = {
         "risk_root": table.root,
@@ -114,10 +124,7 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
     }
     if coin:  # circuits/margin.circom step 13: the coin statement's public parameters replace the USD prices
         del public["collateral_price_e6"]
-        c = table.coin
-        public["coin_price_e6"] = [list(row) for row in c.coin_price_e6]
-        for name in COIN_PARAM_SIGNALS:
-            public[name] = list(getattr(c, name))
+        public.update(table.coin.inputs())
     inputs = dict(public)
     inputs.update(
         account=[account_field(st.account) for st in statements],
@@ -128,15 +135,7 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
         sig_r8x=[st.signature.r8x for st in statements],
         sig_r8y=[st.signature.r8y for st in statements],
         sig_s=[st.signature.s for st in statements],
-        record_id=[r.instrument_id for r in recs],
-        underlying=[r.underlying for r in recs],
-        pnl_e6=[list(r.pnl_e6) for r in recs],
-        delta_e6=[r.delta_e6 for r in recs],
-        vega_e6=[r.vega_e6 for r in recs],
-        add_on_e6=[r.add_on_e6 for r in recs],
-        mark_e6=[r.mark_e6 for r in recs],
-        path_index=[p[0] for p in paths],
-        path_elements=[p[1] for p in paths],
+        **record_inputs(table, record_index),
         worst_loss_e14=[um.worst_loss_e14 for um in report.underlyings],
         salt=salt,
         identity_secret=identity.secret,

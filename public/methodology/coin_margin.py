@@ -34,9 +34,11 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from public.circuit import COIN_PARAM_SIGNALS
 from public.errors import SpecError
 from public.fixed_point import AGG_SCALE, K_SCALE, OFFSET_BITS, QTY_SCALE, RATE_DIVISOR, USD_SCALE, to_fixed
 from public.methodology.money import usd, usd_str
+from public.methodology.spec import deribit_worst_scenario
 
 COIN_SCALE = USD_SCALE  #: coin-mode record values: coin x 1e6 per coin (amounts: coin x 1e14)
 
@@ -57,17 +59,21 @@ class CoinParams:
     m_inc_e6: tuple[int, ...]
     coin_price_e6: tuple[tuple[int, ...], ...]  #: [u][a], coin x 1e6 per asset unit
 
+    def inputs(self) -> dict[str, list]:
+        """The step 13 public inputs as circuits/margin.circom declares them (input.json form)."""
+        return {"coin_price_e6": [list(row) for row in self.coin_price_e6], **{n: list(getattr(self, n)) for n in COIN_PARAM_SIGNALS}}
+
     def public_values(self) -> dict[str, int]:
-        """Signal name -> value, as circuits/margin.circom names the step 13 public inputs."""
+        """Signal name -> value, as ``CircuitParams.public_signal_names`` names them."""
         out = {f"coin_price_e6[{u}][{a}]": p for u, row in enumerate(self.coin_price_e6) for a, p in enumerate(row)}
-        for name in ("pnl_offset_e14", "dampener_e14", "index_e6", "delta_threshold_e6", "max_delta_shock_e6", "m_inc_e6"):
+        for name in COIN_PARAM_SIGNALS:
             out.update({f"{name}[{u}]": v for u, v in enumerate(getattr(self, name))})
         return out
 
     @classmethod
     def from_json(cls, obj: dict) -> "CoinParams":
         """Inverse of ``to_json``; raises KeyError/TypeError/ValueError on a malformed object."""
-        ints = {k: tuple(int(x) for x in obj[k]) for k in ("pnl_offset_e14", "dampener_e14", "index_e6", "delta_threshold_e6", "max_delta_shock_e6", "m_inc_e6")}
+        ints = {k: tuple(int(x) for x in obj[k]) for k in COIN_PARAM_SIGNALS}
         return cls(tuple(map(str, obj["underlyings"])), tuple(map(str, obj["assets"])), int(obj["n_std"]), **ints,
                    coin_price_e6=tuple(tuple(int(x) for x in row) for row in obj["coin_price_e6"]))  # fmt: skip
 
@@ -82,7 +88,7 @@ def coin_params(spec, snapshot) -> CoinParams:
     coin-margined or the snapshot lacks an underlying's index."""
     if spec.valuation != "coin_margined":
         raise SpecError(f"spec {spec.name} is not coin-margined")
-    rows = {k: [] for k in ("pnl_offset_e14", "dampener_e14", "index_e6", "delta_threshold_e6", "max_delta_shock_e6", "m_inc_e6")}
+    rows = {k: [] for k in COIN_PARAM_SIGNALS}
     prices = []
     for u in spec.underlyings:
         if u not in snapshot.spot or not snapshot.spot[u] > 0:
@@ -263,13 +269,9 @@ def compute_coin_margin(portfolio, table, spec, haircut_price_e6=None) -> CoinMa
     out = []
     for u, name in enumerate(spec.underlyings):
         a = acc[u]
-        offsets = [params.pnl_offset_e14[u] if s < n_std else params.dampener_e14[u] for s in range(n_scen)]
-        losses = [-(p + o) for p, o in zip(a["p"], offsets)]
-        worst = max([0, *losses])
-        # where, as Deribit reports it: the standard table before the extended one, within a price
-        # move the unchanged vol scenario first (deribit_pm._worst)
-        order = sorted(range(n_std), key=lambda j: (j // 3, abs(j % 3 - 1))) + list(range(n_std, n_scen))
-        arg = next(j for j in order if losses[j] == worst) if worst > 0 else None
+        offset_totals = [p + (params.pnl_offset_e14[u] if s < n_std else params.dampener_e14[u]) for s, p in enumerate(a["p"])]
+        worst = max(0, -min(offset_totals))
+        arg = deribit_worst_scenario(spec, offset_totals) if worst > 0 else None  # where, as Deribit reports it
         label = table.labels.get(name, [""] * n_scen)[arg] if arg is not None else "no loss in any scenario"
         rate, sel, shock = delta_shock(a["d"], params, u)
         im = worst + a["roll"] + shock

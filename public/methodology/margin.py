@@ -48,6 +48,7 @@ class MarginReport:
     mark_value_e14: int
     haircut_price_e6: dict[str, int]
     collateral_e14: int
+    coin_margined = False  #: a CoinMarginReport (public/methodology/coin_margin.py) says True
 
     def policy_checks(self, policy) -> list[tuple[str, bool, str]]:
         """(name, passed, reason) for solvency and each delta/vega limit of ``policy``."""
@@ -121,7 +122,7 @@ def compute_margin(portfolio, table, spec, haircut_price_e6: dict[str, int]) -> 
     ``haircut_price_e6``: asset -> price x (1 - haircut), USD x 1e6 (spec.haircut_prices_e6).
     Under a coin-margined spec the result is public/methodology/coin_margin.py's CoinMarginReport.
     """
-    if getattr(spec, "valuation", "usd_linear") == "coin_margined":
+    if spec.valuation == "coin_margined":
         from public.methodology.coin_margin import compute_coin_margin
 
         return compute_coin_margin(portfolio, table, spec)
@@ -202,17 +203,8 @@ def underlying_details(report: MarginReport, portfolio, table, spec, snapshot) -
 
 def deribit_worst_bucket(spec, pnl_total):
     """The WorstCaseBucket of the scenario with the lowest total P&L, ties broken as Deribit
-    reports them (``public/methodology/deribit_pm.py`` ``_worst``): standard before extended, the
-    leftmost price move first, and within a move the unchanged vol scenario before the others.
+    reports them (``public/methodology/spec.py`` ``deribit_worst_scenario``).
     ``pnl_total``: one total per scenario (any unit)."""
-    from public.methodology.spec import scenario_bucket
+    from public.methodology.spec import deribit_worst_scenario, scenario_bucket
 
-    low = min(pnl_total)
-    side_order = {"left": 0, "center": 1, "right": 2}
-
-    def key(s):
-        b = scenario_bucket(spec, s)
-        move = (side_order[b.side], b.bucket if b.side == "left" else -b.bucket)
-        return (b.source != "standard", move, abs(b.index - 1) if b.source == "standard" else b.index)
-
-    return scenario_bucket(spec, min((s for s, p in enumerate(pnl_total) if p == low), key=key))
+    return scenario_bucket(spec, deribit_worst_scenario(spec, pnl_total))

@@ -68,11 +68,9 @@ class RiskRecord:
 
 
 def merkle_levels(leaves: list[int], depth: int) -> list[list[int]]:
-    """All levels of the quaternary tree: levels[0] = leaves padded with 0, levels[depth] = [root]."""
-    capacity = ARITY**depth
-    if len(leaves) > capacity:
-        raise SnapshotError(f"{len(leaves)} records do not fit a depth-{depth} tree ({capacity} leaves)")
-    level = list(leaves) + [0] * (capacity - len(leaves))
+    """All levels of the quaternary tree: levels[0] = leaves padded with 0, levels[depth] = [root]
+    (at most 4^depth leaves: RiskTable checks that when it is made, before any hashing)."""
+    level = list(leaves) + [0] * (ARITY**depth - len(leaves))
     levels = [level]
     for _ in range(depth):
         level = [poseidon(level[j : j + ARITY]) for j in range(0, len(level), ARITY)]

@@ -526,6 +526,22 @@ def scenario_bucket(spec: ScenarioSpec, scenario: int) -> WorstCaseBucket:
     return WorstCaseBucket("standard", side, 0 if j == 0 else b - abs(j) + 1, deribit_vol[spec.vol_states[scenario % n_vol]])
 
 
+def deribit_worst_scenario(spec: ScenarioSpec, pnl_total) -> int:
+    """Index of the scenario with the lowest total, ties broken as Deribit reports a worst case
+    (``public/methodology/deribit_pm.py`` ``_worst``): standard before extended, the leftmost price
+    move first, within a move the unchanged vol scenario before the others, then scenario order.
+    ``pnl_total``: one total per scenario (any unit, offsets already added)."""
+    low = min(pnl_total)
+    side_order = {"left": 0, "center": 1, "right": 2}
+
+    def key(s):
+        b = scenario_bucket(spec, s)
+        move = (side_order[b.side], b.bucket if b.side == "left" else -b.bucket)
+        return (b.source != "standard", move, abs(b.index - 1) if b.source == "standard" else b.index)
+
+    return min((s for s, p in enumerate(pnl_total) if p == low), key=key)
+
+
 def _pct(m: float) -> str:
     return "0%" if m == 0 else f"{m * 100:+.4g}%"
 

@@ -23,8 +23,10 @@ from tests.circuits.margin_cases import POLICY as USD_POLICY
 
 PARAMS = CircuitParams("test_coin_2x2", 2, 2, 5, 2, 4, 2, n_std_coin=3)
 PUBLIC = [p.strip() for p in PARAMS.public_inputs.split(",")]
+#: the grid of the five scenarios: one price bucket at unchanged vol (-10 %, 0, +10 % of R = 0.1), then
+#: the extended moves -2 R and +2 R (spec.scenario_bucket reads these, as for a real coin spec)
 SPEC = SimpleNamespace(name="test-coin", underlyings=("BTC", "ETH"), assets=("USDC", "USDT", "BTC", "ETH"), gain_offset=0.0, mm_factor=0.8,
-                       valuation="coin_margined")  # fmt: skip
+                       valuation="coin_margined", grid="deribit", price_buckets=1, vol_states=("same",), extended_moves=(-2.0, 2.0), n_scenarios=5)  # fmt: skip
 E6 = 10**6
 E14 = 10**14
 S_BTC, S_ETH = 69_000, 2_100

@@ -32,7 +32,7 @@ TRADER = demo_trader()
 PARAMS = CircuitParams("test_margin_2x2", 2, 2, 5, 2, 4, 2)
 PUBLIC = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "trader_identity", "portfolio_commitment",
           "multiplier_k_e6", "delta_limit_e6", "vega_limit_e6", "collateral_price_e6", "venue_key_x", "venue_key_y"]
-SPEC = SimpleNamespace(underlyings=("BTC", "ETH"), assets=("USDC", "USDT", "BTC", "ETH"), gain_offset=0.0, mm_factor=0.8)
+SPEC = SimpleNamespace(underlyings=("BTC", "ETH"), assets=("USDC", "USDT", "BTC", "ETH"), gain_offset=0.0, mm_factor=0.8, valuation="usd_linear")
 PRICES = {"USDC": 1_000_000, "USDT": 1_000_000, "BTC": 69_000_000_000, "ETH": 2_100_000_000}
 E6 = 10**6
 EPOCH = 1_787_412_600  #: snapshot and attestation epoch of every honest case
