@@ -34,7 +34,16 @@ COIN_PUBLIC_INPUTS = (
 )
 COIN_PARAM_SIGNALS = ("pnl_offset_e14", "dampener_e14", "index_e6", "delta_threshold_e6", "max_delta_shock_e6", "m_inc_e6")
 
+#: the chunked statement's circuits (circuits/chunk.circom, issue 11): their public inputs
+CHUNK_PUBLIC_INPUTS = "risk_root, acc_in, acc_out"
+AGGREGATE_PUBLIC_INPUTS = (
+    "spec_hash, snapshot_epoch, attestation_epoch, challenge, trader_identity, portfolio_commitment, multiplier_k_e6, "
+    "delta_limit_e6, vega_limit_e6, collateral_price_e6, venue_key_x, venue_key_y, acc_initial, acc_final"
+)
+KINDS = ("solvency", "chunk", "aggregate")  #: MarginSolvency, MarginChunk, MarginAggregate
+
 _MAIN = re.compile(r"MarginSolvency\(\s*" + r"\s*,\s*".join([r"(\d+)"] * 7) + r"\s*\)")
+_CHUNKED_MAIN = re.compile(r"(MarginChunk|MarginAggregate)\(\s*" + r"\s*,\s*".join([r"(\d+)"] * 5) + r"\s*\)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,27 @@ class CircuitParams:
     depth: int
     main: Path | None = None  #: main file outside circuits/main/ (variants: prover/toolchain/variants.py)
     n_std_coin: int = 0  #: 0: USD-linear statement; n > 0: coin-margined, the first n scenarios standard
+    kind: str = "solvency"  #: KINDS: one-proof statement, or a chunk / the aggregate of a chunked one
+    slot_bits: int = 0  #: aggregate: the book holds at most 2^slot_bits positions
+
+    @staticmethod
+    def chunk(name: str, n_slots: int, n_scen: int, n_und: int, n_venues: int, depth: int, main: Path | None = None) -> "CircuitParams":
+        """MarginChunk(n_slots, n_scen, n_und, n_venues, depth): ``n_pos`` holds the slots per chunk."""
+        return CircuitParams(name, n_venues, n_slots, n_scen, n_und, 0, depth, main, kind="chunk")
+
+    @staticmethod
+    def aggregate(name: str, n_venues: int, n_scen: int, n_und: int, n_assets: int, slot_bits: int, main: Path | None = None) -> "CircuitParams":
+        """MarginAggregate(n_venues, n_scen, n_und, n_assets, slot_bits)."""
+        return CircuitParams(name, n_venues, 0, n_scen, n_und, n_assets, 0, main, kind="aggregate", slot_bits=slot_bits)
+
+    @property
+    def template_args(self) -> tuple[str, str, list[int]]:
+        """(circuit file, template, parameters) of the main file's instantiation."""
+        if self.kind == "chunk":
+            return "chunk.circom", "MarginChunk", [self.n_pos, self.n_scen, self.n_und, self.n_venues, self.depth]
+        if self.kind == "aggregate":
+            return "chunk.circom", "MarginAggregate", [self.n_venues, self.n_scen, self.n_und, self.n_assets, self.slot_bits]
+        return "margin.circom", "MarginSolvency", [self.n_venues, self.n_pos, self.n_scen, self.n_und, self.n_assets, self.depth, self.n_std_coin]
 
     @property
     def coin_margined(self) -> bool:
@@ -59,6 +89,8 @@ class CircuitParams:
     @property
     def public_inputs(self) -> str:
         """The main file's ``public [...]`` list for this statement."""
+        if self.kind != "solvency":
+            return CHUNK_PUBLIC_INPUTS if self.kind == "chunk" else AGGREGATE_PUBLIC_INPUTS
         return COIN_PUBLIC_INPUTS if self.coin_margined else PUBLIC_INPUTS
 
     @property
@@ -95,7 +127,13 @@ class CircuitParams:
 
     def public_signal_names(self) -> list[str]:
         """Names of the public signals in snarkjs ``public.json`` order (declaration order in
-        circuits/margin.circom; the circuit has no outputs). tests/circuits check this order."""
+        circuits/margin.circom; the circuit has no outputs). tests/circuits check this order.
+        A chunk: risk_root, acc_in, acc_out; the aggregate: MarginSolvency's USD names without
+        risk_root (each chunk binds it), then acc_initial, acc_final."""
+        if self.kind == "chunk":
+            return ["risk_root", "acc_in", "acc_out"]
+        if self.kind == "aggregate":
+            return CircuitParams("", self.n_venues, 1, self.n_scen, self.n_und, self.n_assets, 1).public_signal_names()[1:] + ["acc_initial", "acc_final"]
         names = ["risk_root", "spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "trader_identity", "portfolio_commitment", "multiplier_k_e6"]
         names += [f"delta_limit_e6[{u}]" for u in range(self.n_und)]
         names += [f"vega_limit_e6[{u}]" for u in range(self.n_und)]
@@ -110,11 +148,16 @@ class CircuitParams:
 
 
 SHAPE_FIELDS = ("n_venues", "n_pos", "n_scen", "n_und", "n_assets", "depth")
+#: the shape fields of a chunk and an aggregate circuit (``kind`` beside them in key records and bundles)
+KIND_FIELDS = {"chunk": ("n_venues", "n_pos", "n_scen", "n_und", "depth"), "aggregate": ("n_venues", "n_scen", "n_und", "n_assets", "slot_bits")}
 
 
 def shape_json(params: CircuitParams) -> dict[str, int]:
     """A circuit's shape as key records and bundles carry it: the six SHAPE_FIELDS, plus
-    ``n_std_coin`` for a coin-margined circuit (absent means 0, so older records keep their meaning)."""
+    ``n_std_coin`` for a coin-margined circuit (absent means 0, so older records keep their meaning);
+    a chunk or aggregate circuit: ``kind`` and its KIND_FIELDS."""
+    if params.kind != "solvency":
+        return {"kind": params.kind, **{f: getattr(params, f) for f in KIND_FIELDS[params.kind]}}
     shape = {f: getattr(params, f) for f in SHAPE_FIELDS}
     if params.coin_margined:
         shape["n_std_coin"] = params.n_std_coin
@@ -127,9 +170,15 @@ def circuit_params(name: str = DEFAULT_CIRCUIT) -> CircuitParams:
     if not path.is_file():
         known = sorted(p.stem for p in (CIRCUITS_DIR / "main").glob("*.circom"))
         raise ToolchainError(f"no circuit {name!r} (known: {', '.join(known)})")
-    m = _MAIN.search(path.read_text())
+    text = path.read_text()
+    m = _MAIN.search(text)
+    chunked = _CHUNKED_MAIN.search(text)
+    if chunked and not m:
+        template, *args = chunked.groups()
+        make = CircuitParams.chunk if template == "MarginChunk" else CircuitParams.aggregate
+        return make(name, *(int(a) for a in args))
     if not m:
-        raise ToolchainError(f"{path} does not instantiate MarginSolvency(...)")
+        raise ToolchainError(f"{path} does not instantiate MarginSolvency(...), MarginChunk(...) or MarginAggregate(...)")
     *shape, n_std_coin = (int(g) for g in m.groups())
     return CircuitParams(name, *shape, n_std_coin=n_std_coin)
 

@@ -31,6 +31,12 @@ CLAIM_COIN = (
 )
 
 
+CHUNKED_NOTE = (
+    " Proved in chunks: each chunk proof adds its positions, as signed at their indices, to blinded running "
+    "totals that link acc_initial (empty) to acc_final, on which the aggregate proof states the above."
+)
+
+
 def is_coin(named: dict[str, int]) -> bool:
     """True if the public signals are the coin-margined statement's (circuits/margin.circom step 13)."""
     return "index_e6[0]" in named
@@ -119,4 +125,7 @@ def venue_keys(named: dict[str, int]) -> list[tuple[int, int]]:
 
 def statement(named: dict[str, int], underlyings, assets) -> dict:
     """``{"claim": CLAIM or CLAIM_COIN, "public": describe(...)}``: the bundle's statement section."""
+    if "acc_final" in named:  # a chunked bundle's aggregate (circuits/chunk.circom MarginAggregate)
+        public = {**describe(named, underlyings, assets), "acc_initial": hex(named["acc_initial"]), "acc_final": hex(named["acc_final"])}
+        return {"claim": CLAIM + CHUNKED_NOTE, "public": public}
     return {"claim": CLAIM_COIN if is_coin(named) else CLAIM, "public": describe(named, underlyings, assets)}

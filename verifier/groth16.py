@@ -332,22 +332,39 @@ def groth16_batch_checks(vk: VerificationKey, items: list[tuple[dict, list]], rn
     (a batch never accepts what one-by-one rejects, except with probability 2^-128 per forgery).
     Returns one list of three Checks per item, as ``groth16_checks``.
     """
+    return groth16_multi_batch_checks([(vk, items)], rng)[0]
+
+
+def groth16_multi_batch_checks(groups: list[tuple[VerificationKey, list[tuple[dict, list]]]], rng=None) -> list[list[list[Check]]]:
+    """``groth16_batch_checks`` over proofs under several keys (a chunked bundle: the chunk key and
+    the aggregate key) as ONE batch: each key g adds its own (gamma_g, -sum r vk_x) and
+    (delta_g, -sum r C) pairs and its e(alpha_g, beta_g)^(sum r) factor, so the whole bundle costs one
+    multi-Miller loop over K + 2G pairs and one final exponentiation. Weights as groth16_batch_checks
+    (the verifier's own randomness); on a failed batch every proof is checked alone and the failing
+    ones named. Returns, per group, one list of three Checks per item."""
     import secrets
 
-    from py_ecc.optimized_bn128 import add, multiply
+    from py_ecc.optimized_bn128 import FQ12, add, multiply
 
-    if not isinstance(vk, VerificationKey):
-        vk = load_verification_key(vk)
+    groups = [(vk if isinstance(vk, VerificationKey) else load_verification_key(vk), items) for vk, items in groups]
     draw = rng.randrange if rng is not None else (lambda lo, hi: lo + secrets.randbelow(hi - lo))
     out, ready = [], []
-    for k, (proof_json, public_signals) in enumerate(items):
-        signals_check, points_check, pairing_check, signals, points = _parse_proof(vk, proof_json, public_signals)
-        out.append([signals_check, points_check, pairing_check])
-        if pairing_check is None:
-            ready.append((k, points, signals))
-    if ready:
-        pairs, c_sum, r_sum, t = [], None, 0, [0] * vk.n_public
-        for _, (a, b_, c), signals in ready:
+    for g, (vk, items) in enumerate(groups):
+        out.append([])
+        for k, (proof_json, public_signals) in enumerate(items):
+            signals_check, points_check, pairing_check, signals, points = _parse_proof(vk, proof_json, public_signals)
+            out[g].append([signals_check, points_check, pairing_check])
+            if pairing_check is None:
+                ready.append((g, k, points, signals))
+    if not ready:
+        return out
+    pairs, rhs = [], FQ12.one()
+    for g, (vk, _) in enumerate(groups):
+        mine = [(points, signals) for gg, _, points, signals in ready if gg == g]
+        if not mine:
+            continue
+        c_sum, r_sum, t = None, 0, [0] * vk.n_public
+        for (a, b_, c), signals in mine:
             r = draw(1, 2**BATCH_RANDOM_BITS)
             pairs.append((miller_lines(b_), multiply(a, r)))
             cr = multiply(c, r)
@@ -357,12 +374,14 @@ def groth16_batch_checks(vk: VerificationKey, items: list[tuple[dict, list]], rn
         # sum_k r_k vk_x_k = (sum_k r_k) IC_0 + sum_i (sum_k r_k s_k,i) IC_i: one multi-scalar multiplication
         x_sum = add(vk_x(vk, t), multiply(vk.ic[0], (r_sum - 1) % R))
         pairs += [(vk.gamma_lines, neg(x_sum)), (vk.delta_lines, neg(c_sum))]
-        if final_exponentiate(miller_product(pairs)) == vk.alphabeta_12 ** (r_sum % R):
-            for k, _, _ in ready:
-                out[k][2] = Check(CHECK_PAIRING, True, f"e(A, B) = e(alpha, beta) e(vk_x, gamma) e(C, delta), batched with {len(ready) - 1} other proof(s)")
-        else:
-            for k, _, _ in ready:
-                out[k][2] = groth16_checks(vk, items[k][0], items[k][1])[2]
+        rhs = rhs * vk.alphabeta_12 ** (r_sum % R)
+    if final_exponentiate(miller_product(pairs)) == rhs:
+        for g, k, _, _ in ready:
+            out[g][k][2] = Check(CHECK_PAIRING, True, f"e(A, B) = e(alpha, beta) e(vk_x, gamma) e(C, delta), batched with {len(ready) - 1} other proof(s)")
+    else:
+        for g, k, _, _ in ready:
+            vk, items = groups[g]
+            out[g][k][2] = groth16_checks(vk, items[k][0], items[k][1])[2]
     return out
 
 

@@ -25,13 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from public.circuit import SHAPE_FIELDS, CircuitParams, canonical_sha256, file_sha256, shape_json
+from public.circuit import KIND_FIELDS, SHAPE_FIELDS, CircuitParams, canonical_sha256, file_sha256, shape_json
 from public.errors import BundleError, PolicyError
 from public.json_input import read_json_file
 from verifier.groth16 import VerificationKey, load_verification_key
 
 IDENTITY_FIELDS = ("compiler", "flags", "source_sha256", "r1cs_sha256")
-MAX_SHAPE = {"n_venues": 64, "n_pos": 4096, "n_scen": 256, "n_und": 16, "n_assets": 32, "depth": 16}
+MAX_SHAPE = {"n_venues": 64, "n_pos": 4096, "n_scen": 256, "n_und": 16, "n_assets": 32, "depth": 16, "slot_bits": 20}
 DEV_PREFIX = "DEV - NOT FOR PRODUCTION"
 
 
@@ -91,7 +91,32 @@ class TrustedCircuit:
         }
 
 
-def _shape(raw, where: str) -> dict[str, int]:
+def _kind_shape(raw, where: str) -> dict:
+    """A chunk or aggregate circuit's shape: ``kind`` and exactly its KIND_FIELDS, each in range."""
+    kind = raw.get("kind")
+    if kind not in KIND_FIELDS or set(raw) != {"kind", *KIND_FIELDS[kind]}:
+        raise ConfigError(f"{where}: circuit params of kind {str(kind)[:20]!r} must be kind and {', '.join(KIND_FIELDS.get(kind, ('one of chunk, aggregate',)))}")
+    out = {"kind": kind}
+    for f in KIND_FIELDS[kind]:
+        v = raw[f]
+        if type(v) is not int or not 1 <= v <= MAX_SHAPE[f]:
+            raise ConfigError(f"{where}: circuit param {f} = {v!r} is not an integer in 1..{MAX_SHAPE[f]}")
+        out[f] = v
+    return out
+
+
+def _params(name: str, shape: dict) -> CircuitParams:
+    """The CircuitParams of a validated shape (_shape)."""
+    if shape.get("kind") == "chunk":
+        return CircuitParams.chunk(name, shape["n_pos"], shape["n_scen"], shape["n_und"], shape["n_venues"], shape["depth"])
+    if shape.get("kind") == "aggregate":
+        return CircuitParams.aggregate(name, shape["n_venues"], shape["n_scen"], shape["n_und"], shape["n_assets"], shape["slot_bits"])
+    return CircuitParams(name, **shape)
+
+
+def _shape(raw, where: str) -> dict:
+    if isinstance(raw, dict) and "kind" in raw:
+        return _kind_shape(raw, where)
     if not isinstance(raw, dict) or not set(SHAPE_FIELDS) <= set(raw) <= {*SHAPE_FIELDS, "n_std_coin"}:
         raise ConfigError(f"{where}: circuit params must be exactly {', '.join(SHAPE_FIELDS)} (and n_std_coin for a coin-margined circuit)")
     out = {}
@@ -163,7 +188,7 @@ def load_trusted_circuit(keys_dir, pin_sha256: str | None = None) -> TrustedCirc
     missing = [f for f, v in identity.items() if v is None]
     if missing:
         raise ConfigError(f"{where}: the key record lacks {', '.join(missing)} (re-run `zkmargin setup`)")
-    params = CircuitParams(rec["circuit"], **shape)
+    params = _params(rec["circuit"], shape)
     if vk.n_public != params.n_public:
         raise ConfigError(f"{where}: circuit {params.name} has {params.n_public} public signals, its verification key {vk.n_public}")
     prov = provenance_of(keys_dir, file_sha256(vk_path), setup_kind)

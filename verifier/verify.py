@@ -28,7 +28,12 @@ identity            public trader_identity = the identity commitment of the appl
 venue_keys          every venue key the proof relies on is in the policy's accepted venues
 attestation_fresh   0 <= at - attestation_epoch <= policy.max_attestation_age_s (+60 s skew)
 policy              public k, delta and vega limits = the policy's
+chunk_circuit       (chunked bundle) the chunk key is an accepted chunk circuit of the aggregate's
+                    shape, its section exactly the trusted one (verifier/chunked.py)
+chunk_links         (chunked bundle) the chunk proofs link acc_initial to acc_final, one risk_root
 ==================  ============================================================================
+
+A chunked bundle's groth16.* checks cover every proof in it, verified as one batch.
 """
 
 from __future__ import annotations
@@ -36,11 +41,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from public.bundle_format import check_structure
+from public.bundle_format import FORMAT_CHUNKED, check_structure
 from public.errors import BundleError, RangeError, ZkMarginError
 from public.methodology.risk_table import RiskTable, cached_risk_table
 from public.methodology.spec import haircut_prices_e6
 from public.statement import named_signals, statement, utc_time, venue_keys
+from verifier.chunked import CHECK_LINKS, chunk_signals, chunked_groth16_checks, find_chunk_circuit, link_problems
 from verifier.decision import Decision
 from verifier.groth16 import groth16_checks, groth16_checks_native
 from verifier.trusted import TrustedCircuit
@@ -174,12 +180,25 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
         known = ", ".join(f"{c.name} ({c.vk_sha256[:16]}...)" for c in circuits)
         d.add("verification_key", False, f"the bundle names key {claimed[:16]}..., not one the venue accepts: {known}")
         return d
+    chunked = bundle["format"] == FORMAT_CHUNKED
+    if tc.params.kind != ("aggregate" if chunked else "solvency"):
+        d.add("verification_key", False, f"key {claimed[:16]}... is the venue's {tc.params.kind} circuit {tc.name}, which does not prove a {'chunked' if chunked else 'one-proof'} bundle's statement")
+        return d
     d.add("verification_key", True, f"circuit {tc.name}, venue key sha256 {tc.vk_sha256[:16]}... with {tc.vk.n_public} public inputs")
     bad = _differs(bundle["circuit"], tc.bundle_section(), "circuit.")
     d.add("circuit", not bad, f"circuit identity and setup as the venue's key directory records them ({tc.name})" if not bad else f"the bundle's circuit section differs from the trusted circuit's: {', '.join(bad[:8])}")
-    dev = tc.provenance.dev
-    d.add("setup", (not dev) or policy.allow_dev_setup, tc.provenance.label + ("" if (not dev) or policy.allow_dev_setup else ": the policy does not allow dev setups"))
-    if engine == "native":
+    chunk_tc, depth = None, tc.params.depth
+    if chunked:
+        chunk_tc, check = find_chunk_circuit(bundle, tc, circuits)
+        d.checks.append(check)
+        depth = chunk_tc.params.depth if chunk_tc is not None else None
+    setups = [tc] + ([chunk_tc] if chunk_tc is not None else [])
+    dev = any(c.provenance.dev for c in setups)
+    label = "; ".join(dict.fromkeys(c.provenance.label for c in setups))
+    d.add("setup", (not dev) or policy.allow_dev_setup, label + ("" if (not dev) or policy.allow_dev_setup else ": the policy does not allow dev setups"))
+    if chunked:
+        d.checks.extend(chunked_groth16_checks(tc, chunk_tc, bundle, engine))
+    elif engine == "native":
         d.checks.extend(groth16_checks_native(tc.vk, tc.verification_key, bundle["proof"], bundle["public_signals"]))
     else:
         d.checks.extend(groth16_checks(tc.vk, bundle["proof"], bundle["public_signals"]))
@@ -188,6 +207,14 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
     except (ValueError, TypeError) as exc:
         d.add("statement", False, f"public signals unreadable: {exc}")
         return d
+    if chunked:
+        links = chunk_signals(bundle)
+        if links is None:
+            d.add(CHECK_LINKS, False, "a chunk's public signals are not three integers (risk_root, acc_in, acc_out)")
+            return d
+        named = {"risk_root": links[0][0], **named}  # every chunk's root must be this one (links), and it the venue's (risk_root)
+        problems = link_problems(named["acc_initial"], named["acc_final"], links, named["risk_root"])
+        d.add(CHECK_LINKS, not problems, f"{len(links)} chunk proofs link acc_initial to acc_final over one risk_root" if not problems else "; ".join(problems[:4]))
     underlyings = list(spec.underlyings) if spec is not None else []
     assets = list(spec.assets) if spec is not None else []
     shape_ok = spec is not None and (len(underlyings), len(assets)) == (tc.params.n_und, tc.params.n_assets)
@@ -217,14 +244,14 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
     else:
         ok = snapshot.epoch == named["snapshot_epoch"]
         d.add("snapshot", ok, f"snapshot {snapshot.source} epoch {snapshot.epoch} " + ("= public snapshot_epoch" if ok else f"!= public {named['snapshot_epoch']}"))
-        if spec is not None and shape_ok:
-            own = cached_risk_table(snapshot, spec, tc.params.depth)
+        if spec is not None and shape_ok and depth is not None:
+            own = cached_risk_table(snapshot, spec, depth)
             if risk_table is not None:
                 # coin records are coin x 1e6 per coin: the USD tolerance's worth in coin (2e-6 USD) is 0 units
                 _check_table(d, risk_table, own, named["risk_root"], 0 if tc.params.coin_margined else tolerance_e6)
             else:
                 ok = own.root == named["risk_root"]
-                d.add("risk_root", ok, f"venue's own risk table ({len(own)} records, depth {tc.params.depth}) " + ("commits to the public risk_root" if ok else "has another root"))
+                d.add("risk_root", ok, f"venue's own risk table ({len(own)} records, depth {depth}) " + ("commits to the public risk_root" if ok else "has another root"))
             if tc.params.coin_margined:
                 _check_coin(d, named, own, spec, tc)
             else:

@@ -121,10 +121,14 @@ def parse_epoch(value: str | int) -> int:
 @click.option("--positions", required=True, type=click.Path(dir_okay=False), help="Positions: JSON list or CSV instrument,quantity.")
 @click.option("--collateral", required=True, type=click.Path(dir_okay=False), help="Collateral JSON {asset: amount}.")
 @click.option("--capacity", default=None, type=click.IntRange(1, 64), help="Positions per statement, 1-64 (default: the demo circuit's).")
+@click.option("--chunked", is_flag=True, help="Sign over the whole position list's commitment (statement format 3, up to 2,047 positions; proved in chunks).")
 @click.option("--spec", "spec_path", default=None, type=click.Path(dir_okay=False), help="Spec naming the collateral assets.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Statement file to write.")
-def attest(key_path, venue_name, account, identity, epoch, positions, collateral, capacity, spec_path, out):
-    """Sign one account's complete position list and collateral for one epoch."""
+def attest(key_path, venue_name, account, identity, epoch, positions, collateral, capacity, chunked, spec_path, out):
+    """Sign one account's complete position list and collateral for one epoch.
+
+    Format 2 (default): every entry in the message, up to --capacity positions (a MarginSolvency
+    circuit's). --chunked: format 3, signed over the positions root (prover/venue/attestation.py)."""
     from prover.cli.common import DEFAULT_SPEC
     from prover.proving.bundle import staged_write
     from prover.venue.attestation import attest as sign_statement
@@ -132,12 +136,16 @@ def attest(key_path, venue_name, account, identity, epoch, positions, collateral
     from public.circuit import DEFAULT_CIRCUIT, circuit_params
     from public.methodology.spec import load_spec
 
+    if chunked and capacity is not None:
+        raise click.UsageError("--chunked statements have no capacity: give one of --capacity and --chunked")
     spec = load_spec(spec_path or DEFAULT_SPEC)
-    capacity = capacity or circuit_params(DEFAULT_CIRCUIT).n_pos
+    capacity = None if chunked else capacity or circuit_params(DEFAULT_CIRCUIT).n_pos
     from public.crypto.identity import parse_commitment
 
     trader = parse_commitment(identity)
     st = sign_statement(read_key(key_path), venue_name, account, trader, epoch if isinstance(epoch, int) else parse_epoch(epoch), read_positions(positions), read_collateral(collateral), capacity, spec.assets)
-    with staged_write(out, st.to_json()):
+    doc = st.to_json()
+    kind = f", signed over positions root {doc['positions_root'][:18]}..." if chunked else ""
+    with staged_write(out, doc):
         pass
-    click.echo(f"statement for {account} at {venue_name}: {len(st.positions)} positions, epoch {st.epoch}, signed -> {out}")
+    click.echo(f"statement for {account} at {venue_name}: {len(st.positions)} positions, epoch {st.epoch}{kind}, signed -> {out}")

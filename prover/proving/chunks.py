@@ -25,13 +25,12 @@ import secrets
 from dataclasses import dataclass
 
 from prover.proving.witness import policy_public, record_inputs
-from prover.venue.attestation import account_field
-from public.crypto.poseidon import poseidon, poseidon_chain
+from prover.venue.attestation import CHAIN_TAG, STATEMENT_V3_TAG, account_field, chain_start, chain_step, positions_root, statement_root_message  # noqa: F401 (re-exported)
+from public.crypto.poseidon import poseidon_chain
+from verifier.chunked import link_problems  # noqa: F401 (re-exported: the verifier's check)
 from public.fixed_point import CHALLENGE_BITS, FIELD_P, to_field
 
 ACC_TAG = int.from_bytes(b"zkmargin-accumulator/1", "big")
-CHAIN_TAG = int.from_bytes(b"zkmargin-positions/1", "big")
-STATEMENT_V3_TAG = int.from_bytes(b"zkmargin-statement/3", "big")
 
 
 @dataclass(frozen=True)
@@ -77,30 +76,6 @@ class AccLayout:
         return vals
 
 
-def chain_start() -> int:
-    """h_0 of every statement's position chain: Poseidon(CHAIN_TAG)."""
-    return poseidon([CHAIN_TAG])
-
-
-def chain_step(h: int, instrument_id: int, qty_e8: int) -> int:
-    return poseidon([h, instrument_id, to_field(qty_e8)])
-
-
-def positions_root(entries) -> int:
-    """The chain over a statement's entries (objects with instrument_id and qty_e8), venue order."""
-    h = chain_start()
-    for e in entries:
-        h = chain_step(h, e.instrument_id, e.qty_e8)
-    return h
-
-
-def statement_root_message(st) -> int:
-    """What a venue signs for a large statement (circuits/chunk.circom StatementRootMessage):
-    PoseidonChain(STATEMENT_V3_TAG, account, identity, epoch, n_positions, positions_root, amounts)."""
-    values = [STATEMENT_V3_TAG, account_field(st.account), int(st.identity), int(st.epoch), len(st.positions), positions_root(st.positions)]
-    return poseidon_chain(values + [st.collateral_e8.get(a, 0) for a in st.assets])
-
-
 def commit(blinding: int, values) -> int:
     """The accumulator commitment PoseidonChain(ACC_TAG, blinding, values...) (signed values as field elements)."""
     return poseidon_chain([ACC_TAG, blinding % FIELD_P, *(to_field(v) for v in values)])
@@ -131,25 +106,6 @@ def plan_chunks(statements, capacity: int, pad_to: int | None = None) -> list[Ch
             raise ValueError(f"the book needs {len(chunks)} chunks, more than --pad-to {pad_to}")
         chunks += [Chunk(0, ())] * (pad_to - len(chunks))
     return chunks or [Chunk(0, ())]  # at least one: the links of a bundle without chunks would check nothing
-
-
-def link_problems(acc_initial: int, acc_final: int, chunk_signals, risk_root: int) -> list[str]:
-    """What the verifier checks of a chunked bundle's linking values (empty if all hold):
-    ``chunk_signals`` is each chunk proof's (risk_root, acc_in, acc_out) in bundle order. The links
-    fold from acc_initial through every chunk to acc_final; there must be at least one chunk (with
-    none, acc_initial and acc_final would be unrelated and the aggregate's totals arbitrary: found
-    by the adversarial review of the chunk circuits); every chunk's risk_root is the venue's own."""
-    problems = [] if chunk_signals else ["the bundle has no chunk proof"]
-    prev = acc_initial
-    for k, (root, acc_in, acc_out) in enumerate(chunk_signals):
-        if root != risk_root:
-            problems.append(f"chunk {k}: risk_root is not the venue's")
-        if acc_in != prev:
-            problems.append(f"chunk {k}: acc_in is not {'acc_initial' if k == 0 else f'chunk {k - 1} acc_out'}")
-        prev = acc_out
-    if chunk_signals and prev != acc_final:
-        problems.append("the last chunk's acc_out is not acc_final")
-    return problems
 
 
 def advance(layout: AccLayout, totals: list[int], chunk: Chunk, table) -> list[int]:

@@ -24,3 +24,14 @@ def write_main(path, circuit_file: str, template: str, args, public: str) -> Non
     src = f'pragma circom 2.1.6;\ninclude "{rel}";\ncomponent main {{public [{public}]}} = {template}({", ".join(map(str, args))});\n'
     if not path.exists() or path.read_text() != src:
         path.write_text(src)
+
+
+def write_chunked_variant(params: CircuitParams) -> CircuitParams:
+    """Write the main file of a chunk or aggregate CircuitParams (``CircuitParams.chunk`` /
+    ``.aggregate``) under build/variants/<name>.circom; returns the params with that main."""
+    import dataclasses
+
+    params = dataclasses.replace(params, main=BUILD_DIR / "variants" / f"{params.name}.circom")
+    circuit_file, template, args = params.template_args
+    write_main(params.main_path, circuit_file, template, args, params.public_inputs)
+    return params

@@ -21,10 +21,23 @@ File format (JSON, ``zkmargin-statement/2``)::
      "positions": [{"instrument": "BTC-20260925-80000-C", "instrument_id": "...", "quantity_e8": "-2500000000"}],
      "collateral_e8": {"USDC": "10000000000000", ...},
      "public_key": {"x": "...", "y": "..."}, "signature": {"r8x": "...", "r8y": "...", "s": "..."}}
+
+A large account (hundreds of positions, proved in chunks: circuits/chunk.circom, issue 11) is signed
+over a commitment to its whole position list instead (``zkmargin-statement/3``, no ``capacity``)::
+
+    h_0 = Poseidon(CHAIN_TAG), h_{j+1} = Poseidon(h_j, instrument_id_j, qty_e8_j)   (venue order)
+    M3  = PoseidonChain(STATEMENT_V3_TAG, account, identity, epoch, n_positions, h_n,
+                        collateral_e8[asset_0], ..., collateral_e8[asset_{A-1}])
+
+(circuits/chunk.circom StatementRootMessage). Its file carries ``"signed_over": "positions_root"`` and
+``"positions_root"`` (h_n, hex; recomputed and compared when read), and at most MAX_CHUNKED_POSITIONS
+positions. Each chunk proof extends h position by position, so the aggregate's check h_n = signed
+root shows every signed position counted once, in order, at its index.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -35,15 +48,20 @@ from pathlib import Path
 from prover.trader.portfolio import Portfolio, Position, parse_collateral
 from public.crypto.eddsa import PrivateKey, PublicKey, Signature
 from public.crypto.identity import parse_commitment
-from public.crypto.poseidon import poseidon_chain
+from public.crypto.poseidon import poseidon, poseidon_chain
 from public.errors import PortfolioError, RangeError
 from public.fixed_point import AMOUNT_BITS, EPOCH_BITS, FIELD_P, QTY_BITS, QTY_SCALE, decimal_to_fixed, to_field
 from public.json_input import read_json_file
 from public.methodology.instrument import parse_instrument_name
 
 FORMAT = "zkmargin-statement/2"
+FORMAT_CHUNKED = "zkmargin-statement/3"  #: signed over the position list's chain (module docstring)
 KEY_FORMAT = "zkmargin-venue-key/1"
 STATEMENT_TAG = int.from_bytes(FORMAT.encode(), "big")  #: domain separation: no other message hashes alike
+STATEMENT_V3_TAG = int.from_bytes(FORMAT_CHUNKED.encode(), "big")  #: circuits/chunk.circom STATEMENT_V3_TAG
+CHAIN_TAG = int.from_bytes(b"zkmargin-positions/1", "big")  #: circuits/chunk.circom CHAIN_TAG
+#: positions of one chunked statement: the aggregate's count range with 8 statements (SLOT_BITS 14 - 3 bits)
+MAX_CHUNKED_POSITIONS = 2047
 
 
 def account_field(account: str) -> int:
@@ -68,7 +86,7 @@ class VenueStatement:
     account: str
     identity: int  #: the trader identity commitment the venue signed (prover/trader/identity.py)
     epoch: int
-    capacity: int
+    capacity: int | None  #: positions per statement (format 2); None: signed over the positions root (format 3)
     assets: tuple[str, ...]
     positions: tuple[StatementEntry, ...]
     collateral_e8: dict[str, int]
@@ -76,21 +94,29 @@ class VenueStatement:
     signature: Signature
     source: str = ""
 
+    @property
+    def chunked(self) -> bool:
+        """True for a format-3 statement (signed over its positions root, proved in chunks)."""
+        return self.capacity is None
+
     def message(self) -> int:
-        """The signed field element M (module docstring)."""
+        """The signed field element M, or M3 for a chunked statement (module docstring)."""
+        if self.chunked:
+            return statement_root_message(self)
         return statement_message(self.account, self.identity, self.epoch, self.positions, self.collateral_e8, self.capacity, self.assets)
 
     def signature_valid(self) -> bool:
         return self.public_key.verify(self.message(), self.signature)
 
     def to_json(self) -> dict:
+        size = {"signed_over": "positions_root", "positions_root": hex(positions_root(self.positions))} if self.chunked else {"capacity": self.capacity}
         return {
-            "format": FORMAT,
+            "format": FORMAT_CHUNKED if self.chunked else FORMAT,
             "venue": self.venue,
             "account": self.account,
             "identity": hex(self.identity),
             "epoch": self.epoch,
-            "capacity": self.capacity,
+            **size,
             "assets": list(self.assets),
             "positions": [{"instrument": e.name, "instrument_id": str(e.instrument_id), "quantity_e8": str(e.qty_e8)} for e in self.positions],
             "collateral_e8": {a: str(v) for a, v in self.collateral_e8.items()},
@@ -110,14 +136,40 @@ def statement_message(account: str, identity: int, epoch: int, positions, collat
     return poseidon_chain(values + [collateral_e8.get(a, 0) for a in assets])
 
 
-def attest(key: PrivateKey, venue: str, account: str, identity: int, epoch: int, positions: list[tuple[str, str]], collateral: dict[str, str], capacity: int, assets) -> VenueStatement:
+def chain_start() -> int:
+    """h_0 of every statement's position chain: Poseidon(CHAIN_TAG)."""
+    return poseidon([CHAIN_TAG])
+
+
+def chain_step(h: int, instrument_id: int, qty_e8: int) -> int:
+    """h_{j+1} = Poseidon(h_j, instrument_id, qty_e8 as a field element)."""
+    return poseidon([h, instrument_id, to_field(qty_e8)])
+
+
+def positions_root(entries) -> int:
+    """The chain over a statement's entries (objects with instrument_id and qty_e8), venue order."""
+    h = chain_start()
+    for e in entries:
+        h = chain_step(h, e.instrument_id, e.qty_e8)
+    return h
+
+
+def statement_root_message(st) -> int:
+    """M3, what a venue signs for a chunked statement (circuits/chunk.circom StatementRootMessage):
+    PoseidonChain(STATEMENT_V3_TAG, account, identity, epoch, n_positions, positions_root, amounts)."""
+    values = [STATEMENT_V3_TAG, account_field(st.account), int(st.identity), int(st.epoch), len(st.positions), positions_root(st.positions)]
+    return poseidon_chain(values + [st.collateral_e8.get(a, 0) for a in st.assets])
+
+
+def attest(key: PrivateKey, venue: str, account: str, identity: int, epoch: int, positions: list[tuple[str, str]], collateral: dict[str, str], capacity: int | None, assets) -> VenueStatement:
     """Sign a statement (the venue back end's API).
 
     identity: the account holder's trader identity commitment (int, prover/trader/identity.py), as registered
     with the account; positions: (instrument name, quantity in coins as a decimal string); collateral:
-    asset -> amount.
+    asset -> amount; capacity: positions per statement of the circuit (format 2), or None: sign a
+    chunked statement over the positions root (format 3, up to MAX_CHUNKED_POSITIONS positions).
     Raises PortfolioError on an unknown instrument name, a quantity or amount out of range, an asset
-    not in ``assets``, or more positions than ``capacity``.
+    not in ``assets``, or more positions than ``capacity`` (or MAX_CHUNKED_POSITIONS).
     """
     entries = []
     for n, (name, qty) in enumerate(positions, start=1):
@@ -132,6 +184,11 @@ def attest(key: PrivateKey, venue: str, account: str, identity: int, epoch: int,
     coll = parse_collateral(collateral, assets)
     if not isinstance(identity, int) or not 0 < identity < FIELD_P:
         raise PortfolioError("the trader identity must be a non-zero field element")
+    if capacity is None:
+        if len(entries) > MAX_CHUNKED_POSITIONS:
+            raise PortfolioError(f"{len(entries)} positions exceed the {MAX_CHUNKED_POSITIONS} of one chunked statement: split the account")
+        unsigned = VenueStatement(venue, account, identity, int(epoch), None, tuple(assets), tuple(entries), coll, key.public_key(), Signature(0, 0, 0))
+        return dataclasses.replace(unsigned, signature=key.sign(statement_root_message(unsigned)))
     msg = statement_message(account, identity, epoch, entries, coll, capacity, assets)
     return VenueStatement(venue, account, identity, int(epoch), capacity, tuple(assets), tuple(entries), coll, key.public_key(), key.sign(msg))
 
@@ -141,19 +198,27 @@ def parse_statement(obj: dict, source: str = "statement") -> VenueStatement:
 
     The signature is NOT checked here: ``signature_valid`` does, and the prover refuses invalid ones.
     """
-    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise PortfolioError(f"{source}: not a {FORMAT} file")
+    if not isinstance(obj, dict) or obj.get("format") not in (FORMAT, FORMAT_CHUNKED):
+        raise PortfolioError(f"{source}: not a {FORMAT} or {FORMAT_CHUNKED} file")
+    chunked = obj["format"] == FORMAT_CHUNKED
+    if chunked and ("capacity" in obj or obj.get("signed_over") != "positions_root"):
+        raise PortfolioError(f"{source}: a {FORMAT_CHUNKED} statement is signed over \"positions_root\" and has no capacity")
     try:
         entries = tuple(StatementEntry(_integer(p["instrument_id"]), str(p["instrument"]), _integer(p["quantity_e8"])) for p in obj["positions"])
         coll = {str(a): _integer(v) for a, v in obj["collateral_e8"].items()}
         st = VenueStatement(
-            str(obj["venue"]), str(obj["account"]), parse_commitment(obj["identity"]), _integer(obj["epoch"]), _integer(obj["capacity"]), tuple(obj["assets"]), entries, coll,
+            str(obj["venue"]), str(obj["account"]), parse_commitment(obj["identity"]), _integer(obj["epoch"]), None if chunked else _integer(obj["capacity"]), tuple(obj["assets"]), entries, coll,
             PublicKey.from_json(obj["public_key"]), Signature.from_json(obj["signature"]), source,
         )
     except (KeyError, TypeError, ValueError, AttributeError, PortfolioError) as exc:
         raise PortfolioError(f"{source}: malformed statement ({exc})") from None
-    if not 0 <= st.epoch < 2**EPOCH_BITS or not 1 <= st.capacity <= 64:
-        raise PortfolioError(f"{source}: epoch or capacity out of range")
+    if not 0 <= st.epoch < 2**EPOCH_BITS or not (chunked or 1 <= st.capacity <= 64) or not all(isinstance(a, str) for a in st.assets):
+        raise PortfolioError(f"{source}: epoch, capacity or assets out of range")
+    if chunked:
+        if len(st.positions) > MAX_CHUNKED_POSITIONS:
+            raise PortfolioError(f"{source}: {len(st.positions)} positions, more than the {MAX_CHUNKED_POSITIONS} of a chunked statement")
+        if not isinstance(obj.get("positions_root"), str):
+            raise PortfolioError(f"{source}: malformed statement (positions_root)")
     for e in st.positions:
         if not -(2**QTY_BITS) <= e.qty_e8 < 2**QTY_BITS:
             raise PortfolioError(f"{source}: quantity of {e.name} out of range")
@@ -166,6 +231,8 @@ def parse_statement(obj: dict, source: str = "statement") -> VenueStatement:
     for a, v in st.collateral_e8.items():
         if a not in st.assets or not 0 <= v < 2**AMOUNT_BITS:
             raise PortfolioError(f"{source}: collateral {a} out of range or not in the statement's assets")
+    if chunked and str(obj["positions_root"]) != hex(positions_root(st.positions)):
+        raise PortfolioError(f"{source}: positions_root is not the chain of its positions (list altered?)")
     return st
 
 

@@ -269,7 +269,7 @@ def test_oversized_bundle_file_is_refused_cheaply(tmp_path):
     from public.bundle_format import read_bundle
 
     p = tmp_path / "big.json"
-    p.write_text("[" + ",".join(["{}"] * 200_000) + "]")
+    p.write_text("[" + ",".join(["{}"] * 600_000) + "]")  # 1.8 MB, over MAX_BYTES (1 MiB)
     with pytest.raises(BundleError, match="larger than"):
         read_bundle(p)
 

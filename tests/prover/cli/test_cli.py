@@ -300,7 +300,7 @@ def test_prove_refuses_a_tampered_statement_and_writes_nothing(tmp_path, demo_ke
     [
         (lambda o: o["positions"][0].__setitem__("quantity_e8", str(2**44)), ["quantity of BTC-20260925-80000-C out of range"]),
         (lambda o: o.pop("signature"), ["malformed statement"]),
-        (lambda o: o.__setitem__("format", "zkmargin-portfolio/1"), ["not a zkmargin-statement/2 file"]),
+        (lambda o: o.__setitem__("format", "zkmargin-portfolio/1"), ["not a zkmargin-statement/2 or zkmargin-statement/3 file"]),
     ],
     ids=["absurd quantity", "no signature", "not a statement"],
 )

@@ -266,3 +266,20 @@ def test_attest_refusal_leaves_an_existing_statement_untouched(tmp_path):
     assert_named_error(run(*attest_args(out, positions=bad)), "BTC-FOO")
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "s.json"]
+
+
+def test_attest_chunked_signs_format_3_over_the_positions_root(tmp_path):
+    out = tmp_path / "deribit_v3.json"
+    r = run(*attest_args(out, extra=("--chunked",)))
+    assert r.exit_code == 0, r.output
+    assert "signed over positions root 0x" in r.output
+    st = load_statement(out)
+    assert st.chunked and st.signature_valid() and len(st.positions) == 4
+    assert json.loads(out.read_text())["format"] == "zkmargin-statement/3"
+
+
+def test_attest_chunked_with_a_capacity_is_a_usage_error(tmp_path):
+    out = tmp_path / "s.json"
+    r = run(*attest_args(out, extra=("--chunked", "--capacity", "4")))
+    assert r.exit_code == 2 and "one of --capacity and --chunked" in r.output
+    assert not out.exists()

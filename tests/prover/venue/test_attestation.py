@@ -290,7 +290,7 @@ def test_parse_statement_rejects_a_malformed_file_naming_it(tmp_path, what, edit
 
 @pytest.mark.parametrize("obj", [[], "statement", None, 5])
 def test_parse_statement_rejects_a_non_object(obj):
-    with pytest.raises(PortfolioError, match="stmt.json: not a zkmargin-statement/2 file"):
+    with pytest.raises(PortfolioError, match="stmt.json: not a zkmargin-statement/2 or zkmargin-statement/3 file"):
         parse_statement(obj, "stmt.json")
 
 
