@@ -20,7 +20,8 @@ signed position chains are what the chunks extended).
 from __future__ import annotations
 
 from verifier.decision import Check
-from verifier.groth16 import CHECK_PAIRING, CHECK_POINTS, CHECK_SIGNALS, groth16_checks_native, groth16_multi_batch_checks
+from verifier.sections import differs
+from verifier.groth16 import CHECK_PAIRING, CHECK_POINTS, CHECK_SIGNALS, groth16_checks, groth16_checks_native, groth16_multi_batch_checks
 
 CHECK_CHUNK_CIRCUIT = "chunk_circuit"
 CHECK_LINKS = "chunk_links"
@@ -49,8 +50,6 @@ def find_chunk_circuit(bundle: dict, aggregate, circuits) -> tuple[object | None
     """(the trusted chunk circuit, check ``chunk_circuit``): the venue's accepted chunk circuit the
     bundle names by verification-key sha256, of the aggregate's shape, its section exactly the
     trusted one."""
-    from verifier.verify import _differs
-
     claimed = bundle["chunk_circuit"]["verification_key_sha256"]
     tc = next((c for c in circuits if c.vk_sha256 == claimed and c.params.kind == "chunk"), None)
     if tc is None:
@@ -58,7 +57,7 @@ def find_chunk_circuit(bundle: dict, aggregate, circuits) -> tuple[object | None
     a, c = aggregate.params, tc.params
     if (c.n_venues, c.n_scen, c.n_und) != (a.n_venues, a.n_scen, a.n_und):
         return None, Check(CHECK_CHUNK_CIRCUIT, False, f"chunk circuit {tc.name} is not of aggregate {aggregate.name}'s shape (statements, scenarios, underlyings)")
-    bad = _differs(bundle["chunk_circuit"], tc.bundle_section(), "chunk_circuit.")
+    bad = differs(bundle["chunk_circuit"], tc.bundle_section(), "chunk_circuit.")
     if bad:
         return None, Check(CHECK_CHUNK_CIRCUIT, False, f"the bundle's chunk_circuit section differs from the trusted circuit's: {', '.join(bad[:8])}")
     return tc, Check(CHECK_CHUNK_CIRCUIT, True, f"chunk circuit {tc.name} ({c.n_pos} slots, key sha256 {tc.vk_sha256[:16]}...) as the venue's key directory records it")
@@ -87,8 +86,6 @@ def chunked_groth16_checks(aggregate, chunk, bundle: dict, engine: str = "py_ecc
 
 
 def _one(tc, proof, signals, engine: str) -> list[Check]:
-    from verifier.groth16 import groth16_checks
-
     if engine == "native":
         return groth16_checks_native(tc.vk, tc.verification_key, proof, signals)
     return groth16_checks(tc.vk, proof, signals)

@@ -38,7 +38,6 @@ A chunked bundle's groth16.* checks cover every proof in it, verified as one bat
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from public.bundle_format import FORMAT_CHUNKED, check_structure
@@ -48,6 +47,7 @@ from public.methodology.spec import haircut_prices_e6
 from public.statement import named_signals, statement, utc_time, venue_keys
 from verifier.chunked import CHECK_LINKS, chunk_signals, chunked_groth16_checks, find_chunk_circuit, link_problems
 from verifier.decision import Decision
+from verifier.sections import differs as _differs
 from verifier.groth16 import groth16_checks, groth16_checks_native
 from verifier.trusted import TrustedCircuit
 
@@ -149,25 +149,6 @@ def verify_bundle(bundle: dict, policy, trusted, *, spec=None, snapshot=None, ri
     check_structure(bundle)
     return _verify(bundle, policy, circuits, spec=spec, snapshot=snapshot, risk_table=risk_table, at=at or datetime.now(timezone.utc),
                    applicant=policy.applicant_identity if applicant is None else applicant, tolerance_e6=tolerance_e6, engine=engine)
-
-
-def _diff(got: dict, want: dict, prefix: str) -> list[str]:
-    """Dotted names of the fields where ``got`` differs from ``want`` (extra and missing included)."""
-    out = []
-    for k in sorted(set(got) | set(want)):
-        g, w = got.get(k, KeyError), want.get(k, KeyError)
-        if isinstance(g, dict) and isinstance(w, dict):
-            out += _diff(g, w, f"{prefix}{k}.")
-        elif type(g) is not type(w) or g != w:
-            out.append(prefix + k)
-    return out
-
-
-def _differs(got: dict, want: dict, prefix: str) -> list[str]:
-    """[] when ``got`` is ``want`` as JSON (types included: true is not 1), else the fields that differ."""
-    if json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True):
-        return []
-    return _diff(got, want, prefix) or [prefix.rstrip(".") or "statement"]
 
 
 def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snapshot, risk_table, at: datetime, applicant, tolerance_e6: int,

@@ -33,8 +33,7 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
     """Run the demo; returns a summary dict (statement, margin, decision, timings, paths)."""
     from prover.proving.bundle import staged_write
     from prover.proving.pipeline import prove_bundle
-    from prover.toolchain import setup as su
-    from prover.toolchain import snarkjs
+    from prover.toolchain.setup import ensure_keys
     from prover.trader.identity import load_identity
     from prover.venue.attestation import load_statement, portfolio_from_statements
     from public.methodology.snapshot import load_snapshot
@@ -45,17 +44,9 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
 
     timings = {}
     params = circuit_params(DEFAULT_CIRCUIT)
-    t = time.perf_counter()
     progress(f"compiling {params.main_path.relative_to(REPO)} (circom2 --O2; cached after the first run)")
-    build = snarkjs.compile_circuit(params)
-    timings["compile_s"] = time.perf_counter() - t
-    try:
-        su.load_setup(params)
-    except Exception:
-        progress("no keys yet: DEV single-party setup (groth16py) - NOT FOR PRODUCTION")
-        t = time.perf_counter()
-        su.dev_setup(params, force=True)
-        timings["setup_s"] = time.perf_counter() - t
+    build = ensure_keys(params, progress)
+    timings.update({k: v for k, v in build.items() if k != "constraints" and v is not None})
     policy = load_policy(DEMO_POLICY)
     t = time.perf_counter()
     snapshot = load_snapshot(DEMO_SNAPSHOT)
@@ -100,12 +91,28 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
 @click.option("--backend", type=click.Choice(["auto", "snarkjs", "groth16py"]), default="auto", show_default=True)
 @click.option("--at", "at", default=None, help="Freshness evaluated at this ISO time (default: 2 minutes after the snapshot).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
-def demo(out_dir, backend, at, as_json):
-    """Prove and verify margin solvency of the shipped hedged book on the real Deribit snapshot."""
+@click.option("--positions", "n_positions", type=click.IntRange(2, 6000), default=None,
+              help="The large-book job instead: a seeded market-maker book of this many positions, proved in chunks on Ray (prover/proving/large_book.py).")
+@click.option("--seed", default=7, show_default=True, type=click.IntRange(0, 2**32 - 1), help="With --positions: the book generator's seed.")
+@click.option("--workers", type=click.IntRange(0, 256), default=None, help="With --positions: Ray actors proving chunks [default: 2; with --ray-address, the cluster's CPUs].")
+@click.option("--ray-address", default=None, help="With --positions: join this Ray cluster instead of starting a local one.")
+@click.option("--pad-to", type=click.IntRange(1, 512), default=None, help="With --positions: prove this many chunks (empty ones added).")
+def demo(out_dir, backend, at, as_json, n_positions, seed, workers, ray_address, pad_to):
+    """Prove and verify margin solvency of the shipped hedged book on the real Deribit snapshot.
+
+    With --positions N: a market-maker book of N positions over the three demo venues, each venue's
+    part a chunked statement, proved in chunks of 28 positions on Ray workers and verified as one
+    batch (py_ecc) and natively, against fixtures/policies/market_maker_venue.json."""
     from prover.cli.common import parse_at, progress
     from prover.cli.report import render_margin
     from verifier.report import render_decision
 
+    if n_positions is not None:
+        return _large_book(n_positions, Path(out_dir if out_dir != "out/demo" else f"out/mm_book_{n_positions}"), parse_at(at), seed, workers,
+                           ray_address, pad_to, as_json)  # fmt: skip
+    given = [name for name, v in (("--workers", workers), ("--ray-address", ray_address), ("--pad-to", pad_to)) if v is not None]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: only with --positions (the large-book job)")
     summary = run_demo(Path(out_dir), parse_at(at), backend, progress)
     report, decision = summary.pop("_report"), summary.pop("_decision")
     snapshot, spec, book, policy = summary.pop("_inputs")
@@ -131,4 +138,45 @@ def demo(out_dir, backend, at, as_json):
         click.echo(render_decision(decision))
         click.echo("\ntimings (s): " + ", ".join(f"{k} {v}" for k, v in summary["timings_s"].items()))
         click.echo(f"bundle: {summary['bundle']} ({summary['bundle_bytes']:,} bytes); risk table: {summary['risk_table']}")
+    raise SystemExit(0 if decision.accepted else 1)
+
+
+def _large_book(n_positions, out_dir, at, seed, workers, ray_address, pad_to, as_json):
+    """``zkmargin demo --positions N``: the large-book job with a progress bar of chunks."""
+    import sys
+
+    from prover.cli.common import progress
+    from prover.cli.report import render_chunked_proved
+    from prover.proving.large_book import run_large_book
+    from verifier.report import render_decision
+
+    bar = []
+
+    def chunk_progress(done, total):
+        if not bar:
+            bar.append(click.progressbar(length=total, label="chunks proved", file=sys.stderr, show_pos=True, show_eta=True))
+            bar[0].__enter__()
+        bar[0].update(done - bar[0].pos)
+
+    try:
+        summary = run_large_book(n_positions, out_dir, seed=seed, workers=workers, ray_address=ray_address, pad_to=pad_to, at=at, progress=progress,
+                                 chunk_progress=chunk_progress)  # fmt: skip
+    finally:
+        if bar:
+            bar[0].__exit__(None, None, None)
+    outcome, decision = summary.pop("_outcome"), summary.pop("_decision")
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+    else:
+        c = summary["circuits"]
+        click.echo("")
+        click.echo(f"== zkmargin demo: {n_positions}-position market-maker book (seed {seed}), {summary['chunks']} chunks")
+        click.echo(f"== circuits: {c['chunk']['name']} ({c['chunk']['constraints']:,} constraints) x {summary['chunks']}, "
+                   f"{c['aggregate']['name']} ({c['aggregate']['constraints']:,} constraints); setup: {c['aggregate']['setup']}")
+        click.echo(f"== freshness evaluated as of {summary['as_of']} (historical snapshot replayed)\n")
+        click.echo(render_chunked_proved(outcome, summary["bundle"]))
+        click.echo(f"\nvenue decision (native groth16py, {summary['timings_s']['verify_native_s'] * 1000:.0f} ms; py_ecc batch "
+                   f"{summary['timings_s']['verify_s']:.2f} s):")
+        click.echo(render_decision(decision))
+        click.echo(f"bundle: {summary['bundle']} ({summary['bundle_bytes']:,} bytes)")
     raise SystemExit(0 if decision.accepted else 1)

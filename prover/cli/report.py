@@ -48,6 +48,26 @@ def _proved_margin(report, st) -> str:
     return f"  IM {usd(report.im_e14)}, collateral {usd(report.collateral_e14)}, k = {st['multiplier_k']}"
 
 
+def render_chunked_proved(outcome, out) -> str:
+    """Summary of a written chunked bundle (``zkmargin prove`` over format-3 statements)."""
+    st = outcome.bundle["statement"]["public"]
+    c, cc = outcome.bundle["circuit"], outcome.bundle["chunk_circuit"]
+    t = outcome.timings
+    return "\n".join(
+        [
+            f"proof bundle written: {out} ({outcome.n_chunks} chunk proofs + 1 aggregate proof)",
+            f"  chunk circuit {cc['name']}, aggregate circuit {c['name']}, setup: {c['setup']['label']}",
+            f"  risk_root {st['risk_root']}",
+            f"  portfolio_commitment {st['portfolio_commitment']}",
+            _proved_margin(outcome.report, st),
+            f"  timings: risk table {t['risk_table_s']:.2f} s, chunks {t['chunks_s']:.2f} s on {t['chunk_workers'] or 'no'} Ray worker(s) "
+            f"(key load {max(t['chunk_key_load_s']):.2f} s; witness {sum(t['chunk_witness_s']):.2f} s and prove {sum(t['chunk_prove_s']):.2f} s "
+            f"summed over chunks; {t['chunk_retries']} retried), aggregate {t['aggregate_s']:.2f} s, verify {t['verify_s']:.2f} s",
+            "  verified before writing: " + ("ACCEPTED" if outcome.decision.accepted else "REJECTED"),
+        ]
+    )
+
+
 def render_proved(outcome, out) -> str:
     """Summary of a written bundle (``zkmargin prove``)."""
     st = outcome.bundle["statement"]["public"]

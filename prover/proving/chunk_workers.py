@@ -69,6 +69,12 @@ class KeyedProver:
         signals = _flat([_as_strings(inputs[n]) for n in self.public_names])
         return proof_from_eth_bytes(blob), signals, {"witness_s": witness_s, "prove_s": prove_s}
 
+    def peak_rss_mb(self) -> float:
+        """This process's peak resident memory (MiB; getrusage ru_maxrss): a Ray worker's, key included."""
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 
 def _flat(values) -> list[str]:
     """Nested lists of decimal strings in order (snarkjs public.json order of array signals)."""
@@ -86,18 +92,20 @@ def _ray():
     return ray
 
 
-def prove_all(params: CircuitParams, proving_key_path, public_names, inputs_list: list[dict], *, workers: int = 2, ray_address: str | None = None,
+def prove_all(params: CircuitParams, proving_key_path, public_names, inputs_list: list[dict], *, workers: int | None = 2, ray_address: str | None = None,
               max_retries: int = 2, progress=lambda done, total: None, on_worker=lambda actor: None) -> tuple[list, dict]:  # fmt: skip
     """Prove every input of ``inputs_list`` under one circuit; returns ([(proof, public_signals)] in
-    input order, figures: workers, key_load_s per worker, witness_s and prove_s per chunk, retries).
+    input order, figures: workers, key_load_s and peak_rss_mb per worker, witness_s and prove_s per
+    chunk, retries).
 
-    ``workers`` 0: in this process; n >= 1: n Ray actors (module docstring). ``on_worker``: called
+    ``workers`` 0: in this process; n >= 1: n Ray actors (module docstring); None: 2 local actors,
+    or, with ``ray_address``, one per CPU of the cluster. ``on_worker``: called
     with each Ray actor as it starts (tests kill one). Raises ToolchainError if a chunk fails
     (an unsatisfied constraint: a bug, never retried) or its worker dies more than ``max_retries``
     times, or Ray cannot start or join ``ray_address``.
     """
     total = len(inputs_list)
-    figures = {"workers": workers, "key_load_s": [], "witness_s": [0.0] * total, "prove_s": [0.0] * total, "retries": 0}
+    figures = {"workers": workers, "key_load_s": [], "peak_rss_mb": [], "witness_s": [0.0] * total, "prove_s": [0.0] * total, "retries": 0}
     results = [None] * total
     if workers == 0:
         prover = KeyedProver(params, str(proving_key_path), public_names)
@@ -107,6 +115,7 @@ def prove_all(params: CircuitParams, proving_key_path, public_names, inputs_list
             results[k] = (proof, signals)
             figures["witness_s"][k], figures["prove_s"][k] = t["witness_s"], t["prove_s"]
             progress(k + 1, total)
+        figures["peak_rss_mb"].append(prover.peak_rss_mb())
         return results, figures
     ray = _ray()
     started_here = not ray.is_initialized()
@@ -115,9 +124,12 @@ def prove_all(params: CircuitParams, proving_key_path, public_names, inputs_list
             if ray_address:
                 ray.init(address=ray_address, log_to_driver=False)
             else:
-                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+                ray.init(num_cpus=workers or 2, include_dashboard=False, log_to_driver=False)
         except Exception as exc:  # ConnectionError, RuntimeError: no cluster at the address
             raise ToolchainError(f"cannot start or join Ray{f' at {ray_address}' if ray_address else ''}: {exc}") from None
+    if workers is None:  # the default: 2 local actors, or one per CPU of the cluster joined
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1))) if ray_address else 2
+        figures["workers"] = workers
     try:
         return _prove_on_ray(ray, params, proving_key_path, public_names, inputs_list, workers, max_retries, progress, on_worker, results, figures)
     finally:
@@ -139,7 +151,7 @@ def _prove_on_ray(ray, params, proving_key_path, public_names, inputs_list, work
     pending = list(range(len(inputs_list)))[::-1]  # a stack: chunk 0 first
     attempts = [0] * len(inputs_list)
     running = {}  # object ref -> (chunk, actor)
-    loads_seen = set()
+    loaded = {}  # id -> actor that proved a chunk (its key load and peak memory are read once)
     done = 0
 
     def feed(actor):
@@ -166,8 +178,8 @@ def _prove_on_ray(ray, params, proving_key_path, public_names, inputs_list, work
             actor = start()  # a replacement; the chunk goes to whichever worker is free first
             feed(actor)
             continue
-        if id(actor) not in loads_seen:
-            loads_seen.add(id(actor))
+        if id(actor) not in loaded:
+            loaded[id(actor)] = actor
             figures["key_load_s"].append(ray.get(actor.ready.remote()))
         results[k] = (proof, signals)
         figures["witness_s"][k], figures["prove_s"][k] = t["witness_s"], t["prove_s"]
@@ -175,4 +187,9 @@ def _prove_on_ray(ray, params, proving_key_path, public_names, inputs_list, work
         progress(done, len(inputs_list))
         if pending:
             feed(actor)
+    for actor in loaded.values():
+        try:
+            figures["peak_rss_mb"].append(ray.get(actor.peak_rss_mb.remote()))
+        except RayActorError:  # died after its last chunk: its figure is lost, not its proofs
+            pass
     return results, figures

@@ -80,7 +80,7 @@ def make_chunked_bundle(aggregate_tc, chunk_tc, aggregate_proof, aggregate_signa
 
 
 def prove_chunked_bundle(chunk: CircuitParams, aggregate: CircuitParams, snapshot, spec, statements, policy, challenge: int, out, *, identity,
-                         salt: int | None = None, at: datetime | None = None, workers: int = 2, ray_address: str | None = None,
+                         salt: int | None = None, at: datetime | None = None, workers: int | None = 2, ray_address: str | None = None,
                          pad_to: int | None = None, progress=lambda msg: None, chunk_progress=lambda done, total: None,
                          on_worker=lambda actor: None) -> ChunkedOutcome:  # fmt: skip
     """Prove the book of the chunked ``statements`` meets ``policy``; write a verified bundle to ``out``.
@@ -144,7 +144,7 @@ def prove_chunked_bundle(chunk: CircuitParams, aggregate: CircuitParams, snapsho
         inputs, totals = ch.chunk_inputs(layout, chunk.n_pos, table, c, totals, blinding, nxt)
         inputs_list.append(inputs)
         blinding = nxt
-    where = f"Ray at {ray_address}" if ray_address else f"{workers} local Ray worker(s)" if workers else "this process"
+    where = f"Ray at {ray_address}" if ray_address else "this process" if workers == 0 else f"{workers or 2} local Ray worker(s)"
     progress(f"proving {len(plan)} chunks of {chunk.n_pos} slots with circuit {chunk.name} on {where}")
     t = time.perf_counter()
     chunk_proofs, figures = prove_all(chunk, setups["chunk"].proving_key_path, public_names(chunk), inputs_list, workers=workers,

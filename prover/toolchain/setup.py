@@ -21,6 +21,7 @@ import json
 import math
 import secrets
 import shutil
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -124,6 +125,24 @@ def dev_setup(params: CircuitParams, force: bool = False) -> SetupRecord:
     vk_path.write_text(json.dumps(json.loads(vk.to_json()), indent=1))
     rec = SetupRecord("dev-groth16py", DEV_LABEL, True, params.name, file_sha256(params.r1cs_path), canonical_sha256(json.loads(vk_path.read_text())), "proving_key.g16")
     return _write(params, rec)
+
+
+def ensure_keys(params: CircuitParams, progress=lambda msg: None) -> dict:
+    """Compile ``params`` (cached) and run a DEV setup if it has no keys for this build.
+
+    Returns {"constraints", "compile_s", "setup_s" (None when the keys existed)}; ToolchainError from
+    the compiler or the setup."""
+    t = time.perf_counter()
+    build = snarkjs.compile_circuit(params)
+    out = {"constraints": build["constraints"], "compile_s": time.perf_counter() - t, "setup_s": None}
+    try:
+        load_setup(params)
+    except ToolchainError:
+        progress(f"no keys for {params.name} yet: DEV single-party setup (groth16py) - NOT FOR PRODUCTION")
+        t = time.perf_counter()
+        dev_setup(params, force=True)
+        out["setup_s"] = time.perf_counter() - t
+    return out
 
 
 def ptau_power(n_constraints: int, n_public: int) -> int:

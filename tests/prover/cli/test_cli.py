@@ -426,10 +426,10 @@ def test_verify_json_exit_codes_accept_reject_bad_input(proved, tmp_path):
 
 def test_verify_deeply_nested_bundle_is_a_named_error(tmp_path):
     bad = tmp_path / "deep.json"
-    bad.write_text("[" * 100_000 + "]" * 100_000)  # under the 256 KiB bundle cap: the depth scan refuses it
+    bad.write_text("[" * 100_000 + "]" * 100_000)  # under the 1 MiB bundle cap: the depth scan refuses it
     assert_named_error(run("verify", bad, "--policy", POLICY, "--market", SNAPSHOT, "--at", AT), "nested deeper")
-    bad.write_text("[" * 200_000 + "]" * 200_000)
-    assert_named_error(run("verify", bad, "--policy", POLICY, "--market", SNAPSHOT, "--at", AT), "larger than 256 KiB")
+    bad.write_text("[" * 600_000 + "]" * 600_000)
+    assert_named_error(run("verify", bad, "--policy", POLICY, "--market", SNAPSHOT, "--at", AT), "larger than 1 MiB")
 
 
 def test_verify_header_names_the_trusted_setup_not_the_bundles_label(proved, tmp_path):
