@@ -62,6 +62,33 @@ def progress(msg: str) -> None:
     click.echo(f"... {msg}", err=True)
 
 
+class ChunkProgress:
+    """The ``chunk_progress(done, total)`` callback of the chunked commands, as a context manager: a
+    progress bar (click) on a terminal, else one "... chunks proved: k/N" line per chunk (logs, CI)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        import sys
+
+        if not sys.stderr.isatty():
+            click.echo(f"... chunks proved: {done}/{total}", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="chunks proved", file=sys.stderr, show_pos=True, show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        return False
+
+
 def emit_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, default=str))
 

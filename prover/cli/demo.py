@@ -143,27 +143,14 @@ def demo(out_dir, backend, at, as_json, n_positions, seed, workers, ray_address,
 
 def _large_book(n_positions, out_dir, at, seed, workers, ray_address, pad_to, as_json):
     """``zkmargin demo --positions N``: the large-book job with a progress bar of chunks."""
-    import sys
-
-    from prover.cli.common import progress
+    from prover.cli.common import ChunkProgress, progress
     from prover.cli.report import render_chunked_proved
     from prover.proving.large_book import run_large_book
     from verifier.report import render_decision
 
-    bar = []
-
-    def chunk_progress(done, total):
-        if not bar:
-            bar.append(click.progressbar(length=total, label="chunks proved", file=sys.stderr, show_pos=True, show_eta=True))
-            bar[0].__enter__()
-        bar[0].update(done - bar[0].pos)
-
-    try:
+    with ChunkProgress() as chunk_progress:
         summary = run_large_book(n_positions, out_dir, seed=seed, workers=workers, ray_address=ray_address, pad_to=pad_to, at=at, progress=progress,
                                  chunk_progress=chunk_progress)  # fmt: skip
-    finally:
-        if bar:
-            bar[0].__exit__(None, None, None)
     outcome, decision = summary.pop("_outcome"), summary.pop("_decision")
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from prover.cli.common import at_opt, circuit_opt, emit_json, json_opt, load_market, market_opt, parse_at, progress, spec_opt
+from prover.cli.common import ChunkProgress, at_opt, circuit_opt, emit_json, json_opt, load_market, market_opt, parse_at, progress, spec_opt
 from public.circuit import DEFAULT_AGGREGATE_CIRCUIT, DEFAULT_CHUNK_CIRCUIT, DEFAULT_CIRCUIT, circuit_for_spec
 
 
@@ -77,8 +77,6 @@ def prove(market, statements, policy_path, challenge, out, identity_path, salt, 
 
 def _prove_chunked(snapshot, spec, sts, policy, nonce, out, trader, salt, when, chunk_circuit, aggregate_circuit, workers, ray_address, pad_to, as_json):
     """The chunked path of ``prove``: a progress bar of chunks proved, then the summary or JSON."""
-    import sys
-
     from prover.cli.report import render_chunked_proved
     from prover.proving.chunked_pipeline import prove_chunked_bundle
     from public.circuit import circuit_params
@@ -87,21 +85,10 @@ def _prove_chunked(snapshot, spec, sts, policy, nonce, out, trader, salt, when, 
     aggregate = circuit_params(aggregate_circuit or DEFAULT_AGGREGATE_CIRCUIT)
     if (chunk.kind, aggregate.kind) != ("chunk", "aggregate"):
         raise click.UsageError(f"--chunk-circuit must name a chunk circuit and --aggregate-circuit an aggregate one ({chunk.name}: {chunk.kind}, {aggregate.name}: {aggregate.kind})")
-    bar = []
-
-    def chunk_progress(done, total):
-        if not bar:
-            bar.append(click.progressbar(length=total, label="chunks proved", file=sys.stderr, show_pos=True, show_eta=True))
-            bar[0].__enter__()
-        bar[0].update(done - bar[0].pos)
-
-    try:
+    with ChunkProgress() as chunk_progress:
         outcome = prove_chunked_bundle(chunk, aggregate, snapshot, spec, sts, policy, nonce, out, identity=trader, salt=salt, at=when,
-                                       workers=2 if workers is None else workers, ray_address=ray_address, pad_to=pad_to, progress=progress,
+                                       workers=workers, ray_address=ray_address, pad_to=pad_to, progress=progress,
                                        chunk_progress=chunk_progress)  # fmt: skip
-    finally:
-        if bar:
-            bar[0].__exit__(None, None, None)
     if as_json:
         emit_json({"schema": "zkmargin-prove/1", "ok": True, "exit_code": 0, "bundle": str(out), "format": outcome.bundle["format"],
                    "chunks": outcome.n_chunks, "statement": outcome.bundle["statement"], "margin": outcome.report.to_json(),

@@ -470,3 +470,14 @@ def test_prove_with_another_traders_identity_is_refused(tmp_path):
     args = prove_args(tmp_path / "b.json")
     args[args.index("--identity") + 1] = other
     assert_named_error(run(*args), "issued to trader identity")
+
+
+def test_demo_large_book_options_need_positions_and_the_range_is_checked():
+    r = run("demo", "--workers", "2", "--pad-to", "4")
+    assert r.exit_code == 2 and "--workers, --pad-to: only with --positions" in r.output
+    assert run("demo", "--positions", "1").exit_code == 2 and run("demo", "--positions", "6001").exit_code == 2
+
+
+def test_prove_chunk_options_on_one_proof_statements_are_usage_errors(tmp_path):
+    r = run(*prove_args(tmp_path / "b.json"), "--ray-address", "127.0.0.1:1", "--pad-to", "3")
+    assert r.exit_code == 2 and "--ray-address, --pad-to: only for chunked statements" in r.output and not (tmp_path / "b.json").exists()

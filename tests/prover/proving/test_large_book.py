@@ -4,6 +4,7 @@ by py_ecc's batch (before writing) and natively; the statements are written besi
 hold the book exactly. Small test circuits of test_chunked_pipeline.py stand in for chunk_28x3."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -37,5 +38,5 @@ def test_book_statements_split_the_book_by_venue_in_order(market):
     sts = book_statements(snapshot, spec, 30, 5, TRADER.commitment, snapshot.epoch)
     book = market_maker_book(snapshot, 30, 3, 5)
     for k, st in enumerate(sts):
-        want = [p["instrument"] for p in book["positions"] if p["venue"] == f"venue-{k + 1}"]
-        assert [e.name for e in st.positions] == want and st.chunked and st.signature_valid()
+        want = [int(Decimal(p["quantity"]) * 10**8) for p in book["positions"] if p["venue"] == f"venue-{k + 1}"]
+        assert [e.qty_e8 for e in st.positions] == want and st.chunked and st.signature_valid()
