@@ -13,6 +13,12 @@ for an accepted book, the proof verified with py_ecc and with ``snarkjs groth16 
 venue's full decision (verifier/verify.py); for a refused book, the circuit's witness generator
 must reject the witness (the circuit, not only Python, refuses it).
 
+A book proved in chunks (``chunk_keys`` in case.json) has both key directories audited, its chunk
+count recomputed from the signed statements, every proof (the aggregate's and each chunk's)
+verified one by one with py_ecc and with snarkjs, and the venue's decision taken on the whole
+bundle as one batch; the aggregate's two blinded accumulator commitments are the only public
+signals not recomputed (fixture_case.BLINDED_SIGNALS): the verifier's link checks bind them.
+
 Every check is a Row(scope, check, status PASS/FAIL/SKIP, artefact, sha256, detail); nothing is
 trusted from the run that recorded the case except the recorded values it is compared with.
 """
@@ -193,7 +199,8 @@ class Auditor:
             self.add(Path(case_dir).name, "case", False, fc.CASE_FILE, "", str(exc))
             return
         scope = case.name
-        self.audit_keys(case.keys_dir)
+        for keys_dir in filter(None, (case.keys_dir, case.chunk_keys_dir)):
+            self.audit_keys(keys_dir)
         self.progress(f"{scope}: auditing")
         recorded = case.data.get("artefacts", {})
         self._artefacts(case, scope, recorded)
@@ -241,37 +248,33 @@ class Auditor:
         self.add(scope, "standalone", same, "expected.standalone_failed_checks", "", shown if same else f"{shown}; recorded {want.get('standalone_failed_checks')}")
 
     def _proof(self, case, scope, inp, expected) -> None:
-        from prover.toolchain import snarkjs
         from public.bundle_format import read_bundle
-        from verifier.groth16 import load_verification_key, verify
         from verifier.trusted import load_trusted_circuit
         from verifier.verify import verify_bundle
 
-        same = expected["public_signals"] == case.data.get("expected", {}).get("public_signals")
-        self.add(scope, "public_signals", same, "expected.public_signals", "", f"{len(expected['public_signals'])} signals recomputed from statements, salt and policy" + ("" if same else ": differ from the recorded ones"))
+        want = case.data.get("expected", {})
+        same = expected["public_signals"] == want.get("public_signals")
+        blinded = sum(v is None for v in expected["public_signals"])
+        note = f" ({blinded} blinded accumulator commitments: bound by the chunk links instead)" if blinded else ""
+        self.add(scope, "public_signals", same, "expected.public_signals", "", f"{len(expected['public_signals'])} signals recomputed from statements, salt and policy{note}" + ("" if same else ": differ from the recorded ones"))
         try:
             bundle = read_bundle(case.dir / "bundle.json")
         except ZkMarginError as exc:
             self.add(scope, "bundle", False, "bundle.json", "", str(exc))
             return
-        same = bundle["public_signals"] == expected["public_signals"]
+        got = bundle["public_signals"]
+        same = len(got) == len(expected["public_signals"]) and all(e is None or e == g for e, g in zip(expected["public_signals"], got))
         self.add(scope, "bundle_signals", same, "bundle.json", "", "the bundle's public signals are the recomputed ones" if same else "the bundle's public signals differ from the recomputed ones")
-        vk_json = json.loads((case.keys_dir / "verification_key.json").read_text())
-        why = "Groth16 pairing check (py_ecc) with the shipped verification key"
-        try:
-            ok = verify(load_verification_key(vk_json), bundle["proof"], bundle["public_signals"])
-        except (ZkMarginError, ValueError, TypeError, KeyError) as exc:
-            ok, why = False, f"{why}: {exc}"
-        self.add(scope, "proof_py_ecc", ok, "bundle.json: proof", "", why)
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = [Path(tmp) / n for n in ("vk.json", "public.json", "proof.json")]
-            for p, obj in zip(paths, (vk_json, bundle["public_signals"], bundle["proof"])):
-                p.write_text(json.dumps(obj))
-            ok = snarkjs.groth16_verify(*paths)
-        self.add(scope, "proof_snarkjs", ok, "bundle.json: proof", "", "snarkjs groth16 verify with the shipped verification key")
+        proofs = [("proof", case.keys_dir, bundle["proof"], got)]
+        if case.chunk_keys_dir:
+            chunks = bundle.get("chunks", [])
+            same = len(chunks) == expected["chunks"] == want.get("chunks")
+            self.add(scope, "chunks", same, "bundle.json: chunks", "", f"{len(chunks)} chunk proofs" + (", the count recomputed from the statements" + (f" (padded to {case.pad_to})" if case.pad_to else "") if same else f"; the statements need {expected['chunks']} (recorded {want.get('chunks')})"))
+            proofs += [(f"chunks[{i}]", case.chunk_keys_dir, c["proof"], c["public_signals"]) for i, c in enumerate(chunks)]
+        self._pairings(scope, proofs)
         try:
             decision = verify_bundle(
-                bundle, inp.policy, load_trusted_circuit(case.keys_dir), spec=inp.spec, snapshot=inp.snapshot, at=case.as_of,
+                bundle, inp.policy, [load_trusted_circuit(d) for d in filter(None, (case.keys_dir, case.chunk_keys_dir))], spec=inp.spec, snapshot=inp.snapshot, at=case.as_of,
                 applicant=inp.identity.commitment,
             )
         except ZkMarginError as exc:
@@ -279,6 +282,30 @@ class Auditor:
             return
         bad = "; ".join(f"{c.name}: {c.reason}" for c in decision.failed)
         self.add(scope, "venue_decision", decision.accepted, "bundle.json", file_sha256(case.dir / "bundle.json"), f"venue verifier accepts ({len(decision.checks)} checks, as of {case.data['as_of']})" if decision.accepted else bad)
+
+    def _pairings(self, scope, proofs) -> None:
+        """Each (label, keys dir, proof, public signals) checked with py_ecc and with ``snarkjs groth16
+        verify`` under the key directory's shipped verification key: one row per verifier."""
+        from prover.toolchain import snarkjs
+        from verifier.groth16 import load_verification_key, verify
+
+        vks = {d: json.loads((d / "verification_key.json").read_text()) for _, d, _, _ in proofs}
+        bad_py, bad_js = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, d, proof, signals in proofs:
+                try:
+                    ok = verify(load_verification_key(vks[d]), proof, signals)
+                except (ZkMarginError, ValueError, TypeError, KeyError) as exc:
+                    ok, label = False, f"{label} ({exc})"
+                bad_py += [] if ok else [label]
+                paths = [Path(tmp) / n for n in ("vk.json", "public.json", "proof.json")]
+                for p, obj in zip(paths, (vks[d], signals, proof)):
+                    p.write_text(json.dumps(obj))
+                bad_js += [] if snarkjs.groth16_verify(*paths) else [label]
+        what = f"{len(proofs)} proof(s)" if len(proofs) > 1 else "the proof"
+        for check, bad, how in (("proof_py_ecc", bad_py, "Groth16 pairing check (py_ecc)"), ("proof_snarkjs", bad_js, "snarkjs groth16 verify")):
+            self.add(scope, check, not bad, "bundle.json: proof" + ("s" if len(proofs) > 1 else ""), "",
+                     f"{how} of {what} with the shipped verification key(s)" + (f": fails for {', '.join(bad)}" if bad else ""))
 
     def _refused(self, case, scope, inp, witness) -> None:
         from prover.toolchain import snarkjs

@@ -2,13 +2,17 @@
 
 A case is a directory under ``fixtures/`` with a README.md and a ``case.json``:
 
-- ``name``, ``title``; ``keys``: relative path of the circuit's key directory (below);
+- ``name``, ``title``; ``keys``: relative path of the circuit's key directory (below); for a book
+  proved in chunks (issue 11), ``keys`` is the aggregate circuit's and ``chunk_keys`` the chunk
+  circuit's, and ``pad_to`` (optional) the chunk count it was proved with;
 - ``inputs``: relative paths of the ``snapshot``, the venue ``policy`` (whose ``spec`` it names),
   the signed venue ``statements`` and the trader ``identity`` file (a public DEMO secret); ``as_of``: ISO time of every freshness check; ``salt``:
   hex commitment salt (fixed, so the commitment and every public signal are reproducible);
 - ``expected``: what the code produced when the case was recorded (``evaluate``): decision,
   failed policy checks, each venue's failed checks alone, spec hash, risk root, the margin
-  breakdown and, for an accepted book, the public signals;
+  breakdown and, for an accepted book, the public signals (a chunked book: the aggregate's, with
+  null for the blinded accumulator commitments no one but the prover can recompute, named in
+  ``blinded_signals``, and the ``chunks`` count);
 - ``artefacts``: sha256 of the bytes of every file the case depends on, relative to the case.
 
 A book that meets the policy also has ``bundle.json``: the proof bundle ``zkmargin prove`` wrote.
@@ -61,6 +65,15 @@ class Case:
         return self.path(self.data["keys"])
 
     @property
+    def chunk_keys_dir(self) -> Path | None:
+        """The chunk circuit's key directory of a chunked case, else None."""
+        return self.path(self.data["chunk_keys"]) if "chunk_keys" in self.data else None
+
+    @property
+    def pad_to(self) -> int | None:
+        return self.data.get("pad_to")
+
+    @property
     def as_of(self) -> datetime:
         return datetime.fromisoformat(self.data["as_of"])
 
@@ -83,6 +96,9 @@ def load_case(case_dir) -> Case:
         datetime.fromisoformat(data["as_of"]), int(data["salt"], 16)
     except (TypeError, ValueError) as exc:
         raise FixtureError(f"{case_dir / CASE_FILE}: bad as_of or salt ({exc})") from None
+    pad = data.get("pad_to")
+    if pad is not None and (type(pad) is not int or not 1 <= pad <= 4096 or "chunk_keys" not in data):
+        raise FixtureError(f"{case_dir / CASE_FILE}: pad_to must be a chunk count 1..4096, in a chunked case (chunk_keys)")
     return Case(case_dir, data)
 
 
@@ -118,11 +134,12 @@ def keys_params(keys: dict) -> CircuitParams:
         return write_variant(keys["circuit"], **keys["params"])
 
 
-def export_keys(params: CircuitParams, build: dict, ceremony_dir: Path, out_dir: Path, ptau_power: int) -> dict:
+def export_keys(params: CircuitParams, build: dict, ceremony_dir: Path, out_dir: Path) -> dict:
     """Write a fixture key directory from a finalized ceremony: keys.json, ceremony.json and
-    verification_key.json (the zkey and ptau stay out: their hashes and recipe are recorded)."""
+    verification_key.json (the zkey and ptau stay out: their hashes, the ptau's power as its
+    header gives it, and its recipe are recorded)."""
     from prover.toolchain import ceremony as cer
-    from prover.toolchain.setup import DEV_PTAU_BEACON, DEV_PTAU_ITERATIONS
+    from prover.toolchain.setup import DEV_PTAU_BEACON, DEV_PTAU_ITERATIONS, ptau_file_power
 
     t = json.loads((Path(ceremony_dir) / cer.TRANSCRIPT).read_text())
     if t.get("verification_key_sha256") is None:
@@ -133,7 +150,7 @@ def export_keys(params: CircuitParams, build: dict, ceremony_dir: Path, out_dir:
     shutil.copyfile(Path(ceremony_dir) / cer.TRANSCRIPT, out_dir / cer.TRANSCRIPT)
     shutil.copyfile(Path(ceremony_dir) / "verification_key.json", out_dir / "verification_key.json")
     final = t["steps"][-1]
-    ptau = {"power": ptau_power, "source": t["ptau_source"], "sha256": t["ptau_sha256"], "bytes": (Path(ceremony_dir) / "pot.ptau").stat().st_size}
+    ptau = {"power": ptau_file_power(Path(ceremony_dir) / "pot.ptau"), "source": t["ptau_source"], "sha256": t["ptau_sha256"], "bytes": (Path(ceremony_dir) / "pot.ptau").stat().st_size}
     if t["ptau_source"] != "external":
         ptau["recipe"] = {"powersoftau": "new bn128", "beacon": DEV_PTAU_BEACON, "iterations": DEV_PTAU_ITERATIONS, "then": "prepare phase2"}
     n = cer.contributions(t)
@@ -171,6 +188,8 @@ class Inputs:
     policy: object
     statements: list
     identity: object
+    chunk_params: CircuitParams | None = None  #: a chunked case's chunk circuit (``params``: its aggregate)
+    chunk_keys: dict | None = None
 
 
 def input_paths(case: Case) -> dict[str, Path]:
@@ -195,6 +214,7 @@ def load_inputs(case: Case) -> Inputs:
     from verifier.policy import load_policy
 
     keys = load_keys(case.keys_dir)
+    chunk_keys = load_keys(case.chunk_keys_dir) if case.chunk_keys_dir else None
     policy = load_policy(case.path(case.data["inputs"]["policy"]))
     return Inputs(
         keys_params(keys),
@@ -204,6 +224,8 @@ def load_inputs(case: Case) -> Inputs:
         policy,
         [load_statement(case.path(p)) for p in case.data["inputs"]["statements"]],
         load_identity(case.path(case.data["inputs"]["identity"])),
+        keys_params(chunk_keys) if chunk_keys else None,
+        chunk_keys,
     )
 
 
@@ -215,18 +237,19 @@ def evaluate(case: Case, inp: Inputs):
     """The case's reproducible outputs (the ``expected`` section) and the witness they come from.
 
     Raises PortfolioError for statements the circuit would reject (bad signature, unknown
-    instrument, ...). Deterministic: the same input bytes and salt give the same dict.
+    instrument, ...). Deterministic: the same input bytes and salt give the same dict (a chunked
+    case's witness has fresh accumulator blindings; the dict leaves them out).
     """
-    from prover.proving.witness import build_witness
     from prover.venue.attestation import portfolio_from_statements
     from public.methodology.margin import compute_margin
     from public.methodology.risk_table import cached_risk_table
     from public.methodology.spec import haircut_prices_e6
 
-    table = cached_risk_table(inp.snapshot, inp.spec, inp.params.depth)
+    depth = (inp.chunk_params or inp.params).depth
+    table = cached_risk_table(inp.snapshot, inp.spec, depth)
     prices = haircut_prices_e6(inp.spec, inp.snapshot.spot)
     pol = inp.policy
-    witness = build_witness(inp.params, table, inp.statements, inp.spec, prices, pol, pol.challenge, inp.snapshot.epoch, inp.spec.spec_hash, case.salt, identity=inp.identity)
+    witness, n_chunks = (_chunked_witness if inp.chunk_params else _witness)(case, inp, table, prices)
     failed = failed_checks(witness.report, pol)
     standalone = {
         st.venue: failed_checks(compute_margin(portfolio_from_statements([st], table, case.salt), table, inp.spec, prices), pol)
@@ -241,25 +264,64 @@ def evaluate(case: Case, inp: Inputs):
         "margin": witness.report.to_json(),
     }
     if not failed:
-        expected["public_signals"] = [str(v) for v in witness.public.values()]
+        expected["public_signals"] = [None if n in BLINDED_SIGNALS else str(v) for n, v in witness.public.items()]
+    if n_chunks:
+        expected["chunks"], expected["blinded_signals"] = n_chunks, list(BLINDED_SIGNALS)
     return expected, witness
+
+
+#: the aggregate's public signals under a fresh random blinding (prover/proving/chunks.py commit):
+#: an auditor cannot recompute them; the bundle's links to the chunk proofs are checked instead
+BLINDED_SIGNALS = ("acc_initial", "acc_final")
+
+
+def _witness(case: Case, inp: Inputs, table, prices):
+    """(the one-proof Witness, 0 chunks)."""
+    from prover.proving.witness import build_witness
+
+    pol = inp.policy
+    return build_witness(inp.params, table, inp.statements, inp.spec, prices, pol, pol.challenge, inp.snapshot.epoch, inp.spec.spec_hash, case.salt, identity=inp.identity), 0
+
+
+def _chunked_witness(case: Case, inp: Inputs, table, prices):
+    """(a Witness of the aggregate circuit, the chunk count) of a chunked case, as
+    prover/proving/chunked_pipeline.py builds them (check_chunked_statements, chunks.book_inputs)."""
+    from prover.proving import chunks as ch
+    from prover.proving.chunked_pipeline import check_chunked_statements
+    from prover.proving.witness import Witness, public_values
+    from prover.venue.attestation import portfolio_from_statements
+    from public.methodology.margin import compute_margin
+
+    if inp.params.kind != "aggregate" or inp.chunk_params.kind != "chunk":
+        raise FixtureError(f"{case.name}: a chunked case names an aggregate circuit's keys (keys) and a chunk circuit's (chunk_keys)")
+    pol, spec = inp.policy, inp.spec
+    check_chunked_statements(inp.statements, inp.params, inp.identity)
+    report = compute_margin(portfolio_from_statements(inp.statements, table, case.salt), table, spec, prices)
+    layout = ch.AccLayout(spec.n_scenarios, len(spec.underlyings), inp.params.n_venues)
+    chunk_list, agg = ch.book_inputs(layout, inp.chunk_params.n_pos, table, inp.statements, spec, prices, pol, pol.challenge, inp.snapshot.epoch,
+                                     case.salt, inp.identity, case.pad_to)  # fmt: skip
+    return Witness(agg, public_values(inp.params, agg), report), len(chunk_list)
 
 
 def artefact_hashes(case: Case, inp_paths: dict[str, Path], with_bundle: bool) -> dict[str, str]:
     """{path relative to the case: sha256} of the inputs, the key files and the bundle."""
     paths = list(inp_paths.values())
-    paths += [case.keys_dir / KEYS_FILE, case.keys_dir / "ceremony.json", case.keys_dir / "verification_key.json"]
+    for d in filter(None, (case.keys_dir, case.chunk_keys_dir)):
+        paths += [d / KEYS_FILE, d / "ceremony.json", d / "verification_key.json"]
     if with_bundle:
         paths.append(case.dir / "bundle.json")
     return {case.rel(p): file_sha256(p) for p in paths}
 
 
-def record_case(case_dir, backend: str = "snarkjs", progress=lambda m: None) -> dict:
+def record_case(case_dir, backend: str = "snarkjs", progress=lambda m: None, workers: int | None = 2) -> dict:
     """(Re)record a case: evaluate it, prove it if the book meets the policy (with the prover's
     installed keys, which must be the case's: ``zkmargin setup --ceremony``), write case.json.
+    A chunked case is proved by prover/proving/chunked_pipeline.py on ``workers`` Ray workers
+    (``backend`` is the one-proof path's).
 
     Raises ToolchainError if the installed keys are not the fixture's; the prover's named errors.
     """
+    from prover.proving.chunked_pipeline import prove_chunked_bundle
     from prover.proving.pipeline import prove_bundle
     from prover.toolchain.setup import load_setup
 
@@ -268,11 +330,15 @@ def record_case(case_dir, backend: str = "snarkjs", progress=lambda m: None) -> 
     expected, _ = evaluate(case, inp)
     bundle = case.dir / "bundle.json"
     if expected["decision"] == "accept":
-        setup = load_setup(inp.params)
-        if file_sha256(setup.verification_key_path) != inp.keys["verification_key_sha256"]:
-            raise ToolchainError(f"the installed keys of {inp.params.name} are not {case.keys_dir}'s: run `zkmargin setup --ceremony DIR` with the fixture ceremony")
+        for params, keys, d in ((inp.params, inp.keys, case.keys_dir), (inp.chunk_params, inp.chunk_keys, case.chunk_keys_dir)):
+            if params is not None and file_sha256(load_setup(params).verification_key_path) != keys["verification_key_sha256"]:
+                raise ToolchainError(f"the installed keys of {params.name} are not {d}'s: run `zkmargin setup --circuit {params.name} --ceremony DIR` with the fixture ceremony")
         progress(f"{case.name}: proving")
-        prove_bundle(inp.params, inp.snapshot, inp.spec, inp.statements, inp.policy, inp.policy.challenge, bundle, identity=inp.identity, salt=case.salt, backend=backend, at=case.as_of, progress=progress)
+        if inp.chunk_params:
+            prove_chunked_bundle(inp.chunk_params, inp.params, inp.snapshot, inp.spec, inp.statements, inp.policy, inp.policy.challenge, bundle,
+                                 identity=inp.identity, salt=case.salt, at=case.as_of, workers=workers, pad_to=case.pad_to, progress=progress)  # fmt: skip
+        else:
+            prove_bundle(inp.params, inp.snapshot, inp.spec, inp.statements, inp.policy, inp.policy.challenge, bundle, identity=inp.identity, salt=case.salt, backend=backend, at=case.as_of, progress=progress)
     else:
         bundle.unlink(missing_ok=True)
     data = dict(case.data)

@@ -47,14 +47,15 @@ def fixture():
 
 @fixture.command()
 @click.argument("case_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--backend", type=click.Choice(["snarkjs", "groth16py"]), default="snarkjs", show_default=True)
-def record(case_dirs, backend):
+@click.option("--backend", type=click.Choice(["snarkjs", "groth16py"]), default="snarkjs", show_default=True, help="Prover of a one-proof case.")
+@click.option("--workers", type=click.IntRange(0, 256), default=2, show_default=True, help="Ray workers proving a chunked case's chunks (0: this process).")
+def record(case_dirs, backend, workers):
     """Evaluate each case, prove it if the book meets its policy, and (re)write its case.json."""
     from prover.audit.fixture_case import record_case
     from prover.cli.common import progress
 
     for d in case_dirs:
-        data = record_case(Path(d), backend, progress)
+        data = record_case(Path(d), backend, progress, workers)
         e = data["expected"]
         click.echo(f"{data['name']}: {e['decision']}" + (f" ({', '.join(e['failed_checks'])})" if e["failed_checks"] else "") + f", {len(data['artefacts'])} artefacts recorded")
 
@@ -66,10 +67,9 @@ def record(case_dirs, backend):
 def keys_cmd(ceremony_dir, circuit, out):
     """Write keys.json, ceremony.json and verification_key.json from a finalized ceremony."""
     from prover.audit.fixture_case import export_keys
-    from prover.toolchain import setup as su
     from prover.toolchain import snarkjs
 
     params = circuit_params(circuit)
     build = snarkjs.compile_circuit(params)
-    keys = export_keys(params, build, Path(ceremony_dir), Path(out), su.ptau_power(build["constraints"], params.n_public))
+    keys = export_keys(params, build, Path(ceremony_dir), Path(out))
     click.echo(f"{out}: {keys['circuit']}, vk sha256 {keys['verification_key_sha256'][:16]}..., zkey {keys['zkey_bytes'] / 2**20:.1f} MB kept out of git ({keys['label']})")

@@ -25,7 +25,8 @@ def ceremony():
 @click.option("--circuit", default=DEFAULT_CIRCUIT, show_default=True)
 @click.option("--ptau", type=click.Path(exists=True, dir_okay=False), default=None, help="External phase-1 ptau (e.g. a public Powers of Tau file).")
 @click.option("--dev-ptau", "dev_ptau", is_flag=True, help="Generate (or reuse) a local phase-1 ptau: DEV ONLY.")
-def init(ceremony_dir, circuit, ptau, dev_ptau):
+@click.option("--ptau-power", type=click.IntRange(8, 28), default=None, help="With --dev-ptau: its power (default the smallest the circuit fits), e.g. 17 so one dev ptau serves the chunk and aggregate circuits.")
+def init(ceremony_dir, circuit, ptau, dev_ptau, ptau_power):
     """Compile the circuit and start the ceremony from its R1CS and a ptau."""
     from prover.cli.common import progress
     from prover.toolchain import ceremony as cer
@@ -35,12 +36,17 @@ def init(ceremony_dir, circuit, ptau, dev_ptau):
 
     if bool(ptau) == bool(dev_ptau):
         raise ToolchainError("give exactly one of --ptau FILE or --dev-ptau")
+    if ptau_power is not None and not dev_ptau:
+        raise ToolchainError("--ptau-power goes with --dev-ptau (an external ptau has its own power)")
     params = circuit_params(circuit)
     build = snarkjs.compile_circuit(params)
+    need = su.ptau_power(build["constraints"], params.n_public)
+    if ptau_power is not None and ptau_power < need:
+        raise ToolchainError(f"{params.name} has {build['constraints']:,} constraints: it needs a ptau of power {need} or more, not {ptau_power}")
     if ptau:
         path, source = Path(ptau), "external"
     else:
-        path, source = su.dev_ptau(su.ptau_power(build["constraints"], params.n_public), progress), "dev (generated locally, NOT FOR PRODUCTION)"
+        path, source = su.dev_ptau(ptau_power or need, progress), "dev (generated locally, NOT FOR PRODUCTION)"
     t = cer.init(Path(ceremony_dir), params.r1cs_path, path, params.name, source)
     click.echo(f"ceremony for {params.name} started in {ceremony_dir} (phase 1: {source}); r1cs sha256 {t['r1cs_sha256'][:16]}...")
 

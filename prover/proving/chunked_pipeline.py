@@ -133,26 +133,14 @@ def prove_chunked_bundle(chunk: CircuitParams, aggregate: CircuitParams, snapsho
     refuse_unless_met(report, policy)
     refuse_unlisted_venues(statements, policy, at)
     layout = ch.AccLayout(spec.n_scenarios, len(spec.underlyings), aggregate.n_venues)
-    try:
-        plan = ch.plan_chunks(statements, chunk.n_pos, pad_to)
-    except ValueError as exc:
-        raise PortfolioError(str(exc)) from None
-    totals, blinding = layout.initial(), ch.fresh_blinding()
-    first_blinding, inputs_list = blinding, []
-    for c in plan:
-        nxt = ch.fresh_blinding()
-        inputs, totals = ch.chunk_inputs(layout, chunk.n_pos, table, c, totals, blinding, nxt)
-        inputs_list.append(inputs)
-        blinding = nxt
+    inputs_list, agg = ch.book_inputs(layout, chunk.n_pos, table, statements, spec, prices, policy, challenge, snapshot.epoch, salt, identity, pad_to)
     where = f"Ray at {ray_address}" if ray_address else "this process" if workers == 0 else f"{workers or 2} local Ray worker(s)"
-    progress(f"proving {len(plan)} chunks of {chunk.n_pos} slots with circuit {chunk.name} on {where}")
+    progress(f"proving {len(inputs_list)} chunks of {chunk.n_pos} slots with circuit {chunk.name} on {where}")
     t = time.perf_counter()
     chunk_proofs, figures = prove_all(chunk, setups["chunk"].proving_key_path, public_names(chunk), inputs_list, workers=workers,
                                       ray_address=ray_address, progress=chunk_progress, on_worker=on_worker)  # fmt: skip
     timings["chunks_s"] = time.perf_counter() - t
     timings.update({f"chunk_{k}": v for k, v in figures.items()})
-    agg = ch.aggregate_inputs(layout, statements, [st.signature for st in statements], totals, first_blinding, blinding, spec, prices, policy, challenge,
-                              snapshot.epoch, spec.spec_hash, salt, identity, ch.worst_from_totals(layout, totals))  # fmt: skip
     progress(f"proving the aggregate with circuit {aggregate.name} ({trusted['aggregate'].provenance.label})")
     t = time.perf_counter()
     agg_prover = KeyedProver(aggregate, str(setups["aggregate"].proving_key_path), public_names(aggregate))
@@ -160,7 +148,7 @@ def prove_chunked_bundle(chunk: CircuitParams, aggregate: CircuitParams, snapsho
     timings.update(aggregate_key_load_s=agg_prover.key_load_s, aggregate_witness_s=agg_t["witness_s"], aggregate_prove_s=agg_t["prove_s"],
                    aggregate_s=time.perf_counter() - t)  # fmt: skip
     text = json.dumps(make_chunked_bundle(trusted["aggregate"], trusted["chunk"], agg_proof, agg_signals, chunk_proofs, root, snapshot, spec), indent=1)
-    progress(f"verifying the bundle ({len(plan) + 1} proofs, one batch) as the venue will, before writing it")
+    progress(f"verifying the bundle ({len(inputs_list) + 1} proofs, one batch) as the venue will, before writing it")
     t = time.perf_counter()
     bundle = json.loads(text)
     decision = verify_bundle(bundle, policy, [trusted["aggregate"], trusted["chunk"]], spec=spec, snapshot=snapshot, at=at, applicant=identity.commitment)
@@ -169,4 +157,4 @@ def prove_chunked_bundle(chunk: CircuitParams, aggregate: CircuitParams, snapsho
         reasons = "; ".join(f"{c.name}: {c.reason}" for c in decision.failed)
         raise BundleError(f"the proof bundle failed its own verification, nothing written: {reasons}")
     atomic_write_text(out, text)
-    return ChunkedOutcome(bundle, report, decision, len(plan), timings)
+    return ChunkedOutcome(bundle, report, decision, len(inputs_list), timings)

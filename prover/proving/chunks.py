@@ -196,3 +196,29 @@ def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int
         "salt": salt,
         "identity_secret": identity.secret,
     }
+
+
+def book_inputs(layout: AccLayout, capacity: int, table, statements, spec, haircut_price_e6: dict, policy, challenge: int, snapshot_epoch: int,
+                salt: int, identity, pad_to: int | None = None) -> tuple[list[dict], dict]:  # fmt: skip
+    """Every circuit input of a chunked proof of ``statements``: (the MarginChunk input dicts in
+    chunk order, the MarginAggregate input dict), each accumulator under a fresh blinding.
+
+    ``capacity``: the chunk circuit's position slots; ``pad_to``: as plan_chunks. Raises
+    PortfolioError for more chunks than ``pad_to`` and for statements the aggregate refuses
+    (aggregate_inputs)."""
+    from public.errors import PortfolioError
+
+    try:
+        plan = plan_chunks(statements, capacity, pad_to)
+    except ValueError as exc:
+        raise PortfolioError(str(exc)) from None
+    totals, blinding = layout.initial(), fresh_blinding()
+    first_blinding, inputs_list = blinding, []
+    for c in plan:
+        nxt = fresh_blinding()
+        inputs, totals = chunk_inputs(layout, capacity, table, c, totals, blinding, nxt)
+        inputs_list.append(inputs)
+        blinding = nxt
+    agg = aggregate_inputs(layout, statements, [st.signature for st in statements], totals, first_blinding, blinding, spec, haircut_price_e6, policy,
+                           challenge, snapshot_epoch, spec.spec_hash, salt, identity, worst_from_totals(layout, totals))  # fmt: skip
+    return inputs_list, agg

@@ -146,8 +146,14 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
             delta_rate_cap=[um.delta_rate_cap for um in report.underlyings],
             delta_shock_e14=[um.delta_shock_e14 for um in report.underlyings],
         )
+    return Witness(inputs, public_values(params, public), report)
+
+
+def public_values(params, inputs: dict) -> dict[str, int]:
+    """{signal name: value} of the public signals of ``params`` (a CircuitParams; public_signal_names order), taken
+    from an input dict whose arrays are nested lists (``x[i]``, ``x[i][j]`` in the names)."""
     flat = {}
-    for name, v in public.items():
+    for name, v in inputs.items():
         if isinstance(v, list):
             for i, x in enumerate(v):
                 if isinstance(x, list):
@@ -156,4 +162,4 @@ def build_witness(params, table, statements, spec, haircut_price_e6: dict[str, i
                     flat[f"{name}[{i}]"] = x
         else:
             flat[name] = v
-    return Witness(inputs, {n: flat[n] for n in params.public_signal_names()}, report)
+    return {n: flat[n] for n in params.public_signal_names()}

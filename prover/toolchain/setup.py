@@ -150,6 +150,31 @@ def ptau_power(n_constraints: int, n_public: int) -> int:
     return max(8, math.ceil(math.log2(n_constraints + n_public + 1)))
 
 
+def ptau_file_power(path: Path) -> int:
+    """The power (2^power points) of a snarkjs ``.ptau`` file, read from its header section.
+
+    Format (snarkjs binfileutils): b"ptau", version u32, section count u32, then sections (type
+    u32, size u64, data); section 1 holds n8 u32, the field prime (n8 bytes), power u32. Raises
+    ToolchainError for a file that is not a ptau."""
+    import struct
+
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"ptau":
+            raise ToolchainError(f"{path} is not a snarkjs ptau file")
+        for _ in range(struct.unpack("<I", head[8:12])[0]):
+            sec = f.read(12)
+            if len(sec) < 12:
+                break
+            kind, size = struct.unpack("<IQ", sec)
+            if kind == 1:
+                n8 = struct.unpack("<I", f.read(4))[0]
+                f.seek(n8, 1)
+                return struct.unpack("<I", f.read(4))[0]
+            f.seek(size, 1)
+    raise ToolchainError(f"{path}: no header section (a truncated ptau file?)")
+
+
 #: Phase 1 of every locally generated ptau: ``powersoftau new`` then this public beacon (2^10
 #: hashes) as its only contribution, so the file is the same bit for bit on any machine and an
 #: auditor can regenerate it from (power, beacon). Its toxic waste is public: DEV ONLY.

@@ -32,7 +32,9 @@ def _ceremony(tmp, contributors=()):
         cer.contribute(d, who)
     cer.beacon(d, "5eed" * 16, 10)
     cer.finalize(d, beacon_only=not contributors)
-    return export_keys(params, build, d, tmp / "keys" / params.name, power), tmp / "keys" / params.name
+    keys = export_keys(params, build, d, tmp / "keys" / params.name)
+    assert keys["ptau"]["power"] == su.ptau_file_power(d / "pot.ptau") == power
+    return keys, tmp / "keys" / params.name
 
 
 @pytest.fixture(scope="module")

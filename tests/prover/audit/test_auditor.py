@@ -2,7 +2,10 @@
 snapshot, spec, statement, proof, verification key or circuit source fails, naming the artefact.
 
 The zkey of the shipped keys is not in git (SKIP here; tests/prover/audit/test_audit_keys.py covers the
-zkey checks on the tiny circuit). Audits reuse the build/ compile of the same source."""
+zkey checks on the tiny circuit). Audits reuse the build/ compile of the same source.
+
+``large_book_100`` is a book proved in chunks (issue 11): two key directories, six chunk proofs and the
+aggregate; a changed, dropped or re-linked chunk proof and a changed chunk key each fail."""
 
 import json
 import shutil
@@ -14,7 +17,8 @@ from prover.audit.fixture_case import find_cases, load_case
 from public.circuit import CIRCUITS_DIR, REPO
 
 FIXTURES = REPO / "fixtures"
-CASES = ("delta_limit_fail", "demo_3venue", "netting_hedge", "short_option_edge", "vega_limit_fail")
+CASES = ("delta_limit_fail", "demo_3venue", "large_book_100", "netting_hedge", "short_option_edge", "vega_limit_fail")
+PROVED = ("demo_3venue", "large_book_100", "netting_hedge", "short_option_edge")
 
 
 def audit(path, **kw):
@@ -48,7 +52,7 @@ def test_the_cases_state_what_their_names_say():
 
 
 def test_proved_cases_verify_with_both_verifiers(shipped):
-    for case in ("demo_3venue", "netting_hedge", "short_option_edge"):
+    for case in PROVED:
         rows = {r.check: r.status for r in shipped.rows if r.scope == case}
         assert rows["proof_py_ecc"] == rows["proof_snarkjs"] == rows["venue_decision"] == rows["bundle_signals"] == PASS
 
@@ -114,3 +118,60 @@ def test_a_recorded_output_that_no_longer_matches_fails(copy):
 def test_a_refused_case_with_a_bundle_fails(copy):
     shutil.copyfile(copy / "demo_3venue" / "bundle.json", copy / "delta_limit_fail" / "bundle.json")
     assert "no_bundle" in {r.check for r in audit(copy / "delta_limit_fail").failed}
+
+
+def test_the_chunked_case_audits_both_keys_every_chunk_and_the_blinded_links(shipped):
+    rows = {r.check: r for r in shipped.rows if r.scope == "large_book_100"}
+    assert {"keys/aggregate_3", "keys/chunk_28x3"} <= {r.scope for r in shipped.rows}
+    exp = load_case(FIXTURES / "large_book_100").data["expected"]
+    assert exp["chunks"] == 6 and exp["blinded_signals"] == ["acc_initial", "acc_final"]  # 36 + 27 + 37 positions: 5 chunks of 28, padded to 6
+    assert exp["public_signals"][-2:] == [None, None] and None not in exp["public_signals"][:-2]
+    assert rows["chunks"].status == rows["proof_py_ecc"].status == rows["proof_snarkjs"].status == PASS
+    assert "7 proof(s)" in rows["proof_py_ecc"].detail and "2 blinded" in rows["public_signals"].detail
+    statements = [json.loads((FIXTURES / "large_book_100" / "statements" / f"{v}.json").read_text()) for v in ("deribit", "okx", "bybit")]
+    assert sum(len(st["positions"]) for st in statements) == 100
+
+
+def _edit_bundle(copy, edit):
+    path = copy / "large_book_100" / "bundle.json"
+    bundle = json.loads(path.read_text())
+    edit(bundle)
+    path.write_text(json.dumps(bundle, indent=1))
+    return {r.check for r in audit(copy / "large_book_100").failed}
+
+
+def test_a_changed_chunk_proof_fails_both_pairing_checks_and_the_venue(copy):
+    def edit(b):
+        b["chunks"][3]["proof"]["pi_a"][1] = str(int(b["chunks"][3]["proof"]["pi_a"][1]) + 1)
+
+    assert _edit_bundle(copy, edit) == {"artefact", "proof_py_ecc", "proof_snarkjs", "venue_decision"}
+
+
+def test_a_dropped_chunk_fails_the_count_and_the_venue(copy):
+    assert _edit_bundle(copy, lambda b: b["chunks"].pop()) == {"artefact", "chunks", "venue_decision"}
+
+
+def test_a_changed_blinded_commitment_is_caught_by_the_proofs_not_by_recomputation(copy):
+    def edit(b):
+        b["public_signals"][-1] = b["chunks"][2]["public_signals"][2]  # acc_final: another chunk's output
+
+    assert _edit_bundle(copy, edit) == {"artefact", "proof_py_ecc", "proof_snarkjs", "venue_decision"}
+
+
+def test_a_changed_chunk_key_fails_naming_it(copy):
+    change_one_byte(copy / "keys" / "chunk_28x3" / "verification_key.json")
+    a = audit(copy / "large_book_100")
+    assert [r.artefact for r in a.failed if r.check == "artefact"] == ["../keys/chunk_28x3/verification_key.json"]
+    assert {("keys/chunk_28x3", "verification_key")} <= {(r.scope, r.check) for r in a.failed}
+
+
+@pytest.mark.parametrize("pad", [0, "6", 5000])
+def test_a_bad_pad_to_is_a_fixture_error(copy, pad):
+    from public.errors import FixtureError
+
+    path = copy / "large_book_100" / "case.json"
+    data = json.loads(path.read_text())
+    data["pad_to"] = pad
+    path.write_text(json.dumps(data))
+    with pytest.raises(FixtureError, match="pad_to"):
+        load_case(copy / "large_book_100")

@@ -44,3 +44,9 @@ def test_audit_of_a_broken_case_json_fails_without_a_traceback(tmp_path):
     (tmp_path / "c" / "case.json").write_text("{not json")
     r = run("audit", tmp_path / "c")
     assert r.exit_code == 1 and "FAIL  case" in r.output and "not valid JSON" in r.output
+
+
+def test_ceremony_ptau_power_goes_only_with_a_dev_ptau_big_enough(tmp_path):
+    assert_named_error(run("ceremony", "init", "--dir", tmp_path / "c", "--circuit", "margin_3x4", "--ptau", REPO / "README.md", "--ptau-power", 17), "--ptau-power goes with --dev-ptau")
+    assert_named_error(run("ceremony", "init", "--dir", tmp_path / "c", "--circuit", "margin_3x4", "--dev-ptau", "--ptau-power", 12), "power 17 or more, not 12")
+    assert not (tmp_path / "c").exists()  # refused before any work
