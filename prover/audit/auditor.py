@@ -199,7 +199,7 @@ class Auditor:
             self.add(Path(case_dir).name, "case", False, fc.CASE_FILE, "", str(exc))
             return
         scope = case.name
-        for keys_dir in filter(None, (case.keys_dir, case.chunk_keys_dir)):
+        for keys_dir in case.key_dirs:
             self.audit_keys(keys_dir)
         self.progress(f"{scope}: auditing")
         recorded = case.data.get("artefacts", {})
@@ -274,7 +274,7 @@ class Auditor:
         self._pairings(scope, proofs)
         try:
             decision = verify_bundle(
-                bundle, inp.policy, [load_trusted_circuit(d) for d in filter(None, (case.keys_dir, case.chunk_keys_dir))], spec=inp.spec, snapshot=inp.snapshot, at=case.as_of,
+                bundle, inp.policy, [load_trusted_circuit(d) for d in case.key_dirs], spec=inp.spec, snapshot=inp.snapshot, at=case.as_of,
                 applicant=inp.identity.commitment,
             )
         except ZkMarginError as exc:

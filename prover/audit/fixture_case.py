@@ -70,6 +70,11 @@ class Case:
         return self.path(self.data["chunk_keys"]) if "chunk_keys" in self.data else None
 
     @property
+    def key_dirs(self) -> list[Path]:
+        """Every key directory of the case: ``keys``, then ``chunk_keys`` if it has one."""
+        return [d for d in (self.keys_dir, self.chunk_keys_dir) if d is not None]
+
+    @property
     def pad_to(self) -> int | None:
         return self.data.get("pad_to")
 
@@ -297,8 +302,7 @@ def _chunked_witness(case: Case, inp: Inputs, table, prices):
     pol, spec = inp.policy, inp.spec
     check_chunked_statements(inp.statements, inp.params, inp.identity)
     report = compute_margin(portfolio_from_statements(inp.statements, table, case.salt), table, spec, prices)
-    layout = ch.AccLayout(spec.n_scenarios, len(spec.underlyings), inp.params.n_venues)
-    chunk_list, agg = ch.book_inputs(layout, inp.chunk_params.n_pos, table, inp.statements, spec, prices, pol, pol.challenge, inp.snapshot.epoch,
+    chunk_list, agg = ch.book_inputs(inp.chunk_params, inp.params, table, inp.statements, spec, prices, pol, pol.challenge, inp.snapshot.epoch,
                                      case.salt, inp.identity, case.pad_to)  # fmt: skip
     return Witness(agg, public_values(inp.params, agg), report), len(chunk_list)
 
@@ -306,7 +310,7 @@ def _chunked_witness(case: Case, inp: Inputs, table, prices):
 def artefact_hashes(case: Case, inp_paths: dict[str, Path], with_bundle: bool) -> dict[str, str]:
     """{path relative to the case: sha256} of the inputs, the key files and the bundle."""
     paths = list(inp_paths.values())
-    for d in filter(None, (case.keys_dir, case.chunk_keys_dir)):
+    for d in case.key_dirs:
         paths += [d / KEYS_FILE, d / "ceremony.json", d / "verification_key.json"]
     if with_bundle:
         paths.append(case.dir / "bundle.json")

@@ -132,8 +132,7 @@ def prove_chunked_bundle(chunk: CircuitParams, aggregate: CircuitParams, snapsho
     report = compute_margin(portfolio_from_statements(statements, table, salt), table, spec, prices)
     refuse_unless_met(report, policy)
     refuse_unlisted_venues(statements, policy, at)
-    layout = ch.AccLayout(spec.n_scenarios, len(spec.underlyings), aggregate.n_venues)
-    inputs_list, agg = ch.book_inputs(layout, chunk.n_pos, table, statements, spec, prices, policy, challenge, snapshot.epoch, salt, identity, pad_to)
+    inputs_list, agg = ch.book_inputs(chunk, aggregate, table, statements, spec, prices, policy, challenge, snapshot.epoch, salt, identity, pad_to)
     where = f"Ray at {ray_address}" if ray_address else "this process" if workers == 0 else f"{workers or 2} local Ray worker(s)"
     progress(f"proving {len(inputs_list)} chunks of {chunk.n_pos} slots with circuit {chunk.name} on {where}")
     t = time.perf_counter()

@@ -198,25 +198,27 @@ def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int
     }
 
 
-def book_inputs(layout: AccLayout, capacity: int, table, statements, spec, haircut_price_e6: dict, policy, challenge: int, snapshot_epoch: int,
+def book_inputs(chunk, aggregate, table, statements, spec, haircut_price_e6: dict, policy, challenge: int, snapshot_epoch: int,
                 salt: int, identity, pad_to: int | None = None) -> tuple[list[dict], dict]:  # fmt: skip
     """Every circuit input of a chunked proof of ``statements``: (the MarginChunk input dicts in
     chunk order, the MarginAggregate input dict), each accumulator under a fresh blinding.
 
-    ``capacity``: the chunk circuit's position slots; ``pad_to``: as plan_chunks. Raises
+    ``chunk``, ``aggregate``: the two circuits' CircuitParams (position slots a chunk, statements
+    the aggregate; the accumulator layout follows from them and ``spec``); ``pad_to``: as plan_chunks. Raises
     PortfolioError for more chunks than ``pad_to`` and for statements the aggregate refuses
     (aggregate_inputs)."""
     from public.errors import PortfolioError
 
+    layout = AccLayout(spec.n_scenarios, len(spec.underlyings), aggregate.n_venues)
     try:
-        plan = plan_chunks(statements, capacity, pad_to)
+        plan = plan_chunks(statements, chunk.n_pos, pad_to)
     except ValueError as exc:
         raise PortfolioError(str(exc)) from None
     totals, blinding = layout.initial(), fresh_blinding()
     first_blinding, inputs_list = blinding, []
     for c in plan:
         nxt = fresh_blinding()
-        inputs, totals = chunk_inputs(layout, capacity, table, c, totals, blinding, nxt)
+        inputs, totals = chunk_inputs(layout, chunk.n_pos, table, c, totals, blinding, nxt)
         inputs_list.append(inputs)
         blinding = nxt
     agg = aggregate_inputs(layout, statements, [st.signature for st in statements], totals, first_blinding, blinding, spec, haircut_price_e6, policy,
