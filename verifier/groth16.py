@@ -346,6 +346,8 @@ def groth16_multi_batch_checks(groups: list[tuple[VerificationKey, list[tuple[di
 
     from py_ecc.optimized_bn128 import FQ12, add, multiply
 
+    from verifier.bn254 import g1_mul, g1_sum, g1_to_py_ecc
+
     groups = [(vk if isinstance(vk, VerificationKey) else load_verification_key(vk), items) for vk, items in groups]
     draw = rng.randrange if rng is not None else (lambda lo, hi: lo + secrets.randbelow(hi - lo))
     out, ready = [], []
@@ -363,14 +365,14 @@ def groth16_multi_batch_checks(groups: list[tuple[VerificationKey, list[tuple[di
         mine = [(points, signals) for gg, _, points, signals in ready if gg == g]
         if not mine:
             continue
-        c_sum, r_sum, t = None, 0, [0] * vk.n_public
+        c_terms, r_sum, t = [], 0, [0] * vk.n_public
         for (a, b_, c), signals in mine:
             r = draw(1, 2**BATCH_RANDOM_BITS)
-            pairs.append((miller_lines(b_), multiply(a, r)))
-            cr = multiply(c, r)
-            c_sum = cr if c_sum is None else add(c_sum, cr)
+            pairs.append((miller_lines(b_), g1_to_py_ecc(g1_mul(a, r))))
+            c_terms.append(g1_mul(c, r))
             r_sum += r
             t = [(ti + r * si) % R for ti, si in zip(t, signals)]
+        c_sum = g1_to_py_ecc(g1_sum(c_terms))
         # sum_k r_k vk_x_k = (sum_k r_k) IC_0 + sum_i (sum_k r_k s_k,i) IC_i: one multi-scalar multiplication
         x_sum = add(vk_x(vk, t), multiply(vk.ic[0], (r_sum - 1) % R))
         pairs += [(vk.gamma_lines, neg(x_sum)), (vk.delta_lines, neg(c_sum))]

@@ -1,5 +1,6 @@
 """BN254 arithmetic (verifier/bn254.py) against py_ecc's plain versions: Miller loop with final
-exponentiation against ``pairing``, the final exponentiation, psi, the fast G2 subgroup check.
+exponentiation against ``pairing``, the final exponentiation, psi, the fast G2 subgroup check, the
+integer Jacobian arithmetic (G1 multiplication and sums, G2 multiplication) the batch uses.
 
 Also the twist points outside G2 that tests/verifier/test_groth16.py tampers proofs and keys with.
 """
@@ -11,7 +12,10 @@ import random
 from py_ecc import optimized_bn128 as bn
 from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate as py_ecc_final_exponentiate
 
-from verifier.bn254 import Q, R, final_exponentiate, g2_in_subgroup, g2_in_subgroup_naive, miller_lines, miller_product, psi
+from verifier.bn254 import (
+    Q, R, _g2_affine_ints, _g2_mul, final_exponentiate, g1_mul, g1_sum, g1_to_py_ecc, g2_in_subgroup, g2_in_subgroup_naive, miller_lines,
+    miller_product, psi,
+)
 
 # ---------------------------------------------------------------- points on the twist outside G2
 
@@ -74,3 +78,31 @@ def test_fast_subgroup_check_agrees_with_r_times_p():
         assert bn.is_on_curve(p, bn.b2)
     assert [g2_in_subgroup(p) for p in inside] == [g2_in_subgroup_naive(p) for p in inside] == [True] * 4
     assert [g2_in_subgroup(p) for p in outside] == [g2_in_subgroup_naive(p) for p in outside] == [False] * 5
+
+
+def test_integer_g1_multiplication_and_sum_equal_py_ecc():
+    rng = random.Random(11)
+    points = [bn.multiply(bn.G1, rng.randrange(1, R)) for _ in range(4)]
+    scalars = [1, 2, 2**128 - 1, R - 1, R, R + 5, 0, rng.randrange(R)]
+    for p in points:
+        for k in scalars:
+            assert bn.eq(g1_to_py_ecc(g1_mul(p, k)), bn.multiply(p, k % R)), k
+    assert bn.is_inf(g1_to_py_ecc(g1_mul(bn.Z1, 5)))
+    terms = [g1_mul(p, k) for p, k in zip(points, scalars)]
+    want = bn.Z1
+    for p, k in zip(points, scalars):
+        want = bn.add(want, bn.multiply(p, k))
+    assert bn.eq(g1_to_py_ecc(g1_sum(terms)), want)
+    p = points[0]  # P + P (a doubling inside the sum) and P + (-P) (the point at infinity)
+    assert bn.eq(g1_to_py_ecc(g1_sum([g1_mul(p, 3), g1_mul(p, 3)])), bn.multiply(p, 6))
+    assert bn.is_inf(g1_to_py_ecc(g1_sum([g1_mul(p, 3), g1_mul(p, R - 3)])))
+
+
+def test_integer_g2_multiplication_equals_py_ecc():
+    rng = random.Random(12)
+    q = bn.multiply(bn.G2, rng.randrange(1, R))
+    for k in (1, 2, 3, 2**127 + 1, rng.randrange(1, R)):
+        x, y, z = _g2_mul(_g2_affine_ints(q), k)
+        want = _g2_affine_ints(bn.multiply(q, k))
+        zi = bn.FQ2(list(z)).inv()
+        assert (bn.FQ2(list(x)) * zi * zi, bn.FQ2(list(y)) * zi * zi * zi) == tuple(bn.FQ2(list(c)) for c in want), k
