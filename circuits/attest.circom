@@ -91,3 +91,26 @@ template VenueSignature() {
     v.S <== sig_s;
     v.M <== message;
 }
+
+/*
+VenueSignatureIf()
+VenueSignature with the check switched by enabled (boolean, constrained by the caller): the
+aggregate's empty statement slots (circuits/chunk.circom MarginAggregate step 6) sign nothing.
+*/
+template VenueSignatureIf() {
+    signal input enabled;
+    signal input key_x;
+    signal input key_y;
+    signal input sig_r8x;
+    signal input sig_r8y;
+    signal input sig_s;
+    signal input message;
+    component v = EdDSAPoseidonVerifier();
+    v.enabled <== enabled;
+    v.Ax <== key_x;
+    v.Ay <== key_y;
+    v.R8x <== sig_r8x;
+    v.R8y <== sig_r8y;
+    v.S <== sig_s;
+    v.M <== message;
+}

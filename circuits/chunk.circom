@@ -259,6 +259,12 @@ Functionality:
 5. Statement v is signed by its venue key over StatementRootMessage with positions_root = chain[v];
    one statement per (venue key, account); TraderIdentity; PoseidonChain(salt, messages) =
    portfolio_commitment; challenge and spec_hash squared (binding).
+6. Empty statement slots (a book of fewer than N_VENUES statements): slot v is empty iff its public
+   venue key is (0, 0), which is no BabyJubJub point, so no venue can sign under it. An empty slot
+   has no signature check and is inert: account 0, n_positions 0 (so no chunk may add a position
+   to it), its chain still Poseidon(CHAIN_TAG), every collateral amount 0. Its message (of those
+   zeros) still enters portfolio_commitment; the verifier accepts (0, 0) as "empty" and every other
+   key only if the venue's policy lists it, and requires at least one non-empty slot.
 */
 template MarginAggregate(N_VENUES, N_SCEN, N_UND, N_ASSETS, SLOT_BITS) {
     var L = ACC_LEN(N_SCEN, N_UND, N_VENUES);
@@ -392,6 +398,22 @@ template MarginAggregate(N_VENUES, N_SCEN, N_UND, N_ASSETS, SLOT_BITS) {
         vega_lower[u].in <== vega_limit_e6[u] * QTY_SCALE() + totals[I_VEGA + u];
     }
 
+    // 6. (first: step 5 needs the slot flags)
+    component key_x_zero[N_VENUES];
+    component key_y_zero[N_VENUES];
+    signal empty[N_VENUES];
+    for (var v = 0; v < N_VENUES; v++) {
+        key_x_zero[v] = IsZero();
+        key_x_zero[v].in <== venue_key_x[v];
+        key_y_zero[v] = IsZero();
+        key_y_zero[v].in <== venue_key_y[v];
+        empty[v] <== key_x_zero[v].out * key_y_zero[v].out;
+        account[v] * empty[v] === 0;
+        n_positions[v] * empty[v] === 0;
+        (totals[I_CHAIN + v] - chain_start.out) * empty[v] === 0;
+        for (var a = 0; a < N_ASSETS; a++) { collateral_amount_e8[v][a] * empty[v] === 0; }
+    }
+
     // 5.
     component message[N_VENUES];
     component signature[N_VENUES];
@@ -403,7 +425,8 @@ template MarginAggregate(N_VENUES, N_SCEN, N_UND, N_ASSETS, SLOT_BITS) {
         message[v].n_positions <== n_positions[v];
         message[v].positions_root <== totals[I_CHAIN + v];
         message[v].collateral_amount_e8 <== collateral_amount_e8[v];
-        signature[v] = VenueSignature();
+        signature[v] = VenueSignatureIf();
+        signature[v].enabled <== 1 - empty[v];
         signature[v].key_x <== venue_key_x[v];
         signature[v].key_y <== venue_key_y[v];
         signature[v].sig_r8x <== sig_r8x[v];
@@ -413,13 +436,15 @@ template MarginAggregate(N_VENUES, N_SCEN, N_UND, N_ASSETS, SLOT_BITS) {
     }
     component same_key[N_VENUES * N_VENUES];
     component same_account[N_VENUES * N_VENUES];
+    signal same_statement[N_VENUES * N_VENUES];
     for (var v = 0; v < N_VENUES; v++) {
         for (var w = v + 1; w < N_VENUES; w++) {
             same_key[v * N_VENUES + w] = IsZero();
             same_key[v * N_VENUES + w].in <== venue_key_x[v] - venue_key_x[w];
             same_account[v * N_VENUES + w] = IsZero();
             same_account[v * N_VENUES + w].in <== account[v] - account[w];
-            same_key[v * N_VENUES + w].out * same_account[v * N_VENUES + w].out === 0;
+            same_statement[v * N_VENUES + w] <== same_key[v * N_VENUES + w].out * same_account[v * N_VENUES + w].out;
+            same_statement[v * N_VENUES + w] * (1 - empty[v]) === 0;  // two empty slots are alike
         }
     }
     component identity = TraderIdentity();

@@ -21,8 +21,8 @@ CIRCUITS_DIR = REPO / "circuits"
 BUILD_DIR = REPO / "build"  #: inside the repo: circom2 (WASI) only sees the working tree
 DEFAULT_CIRCUIT = "margin_3x4"
 DEFAULT_COIN_CIRCUIT = "margin_coin_3x4"  #: the coin-margined statement's demo instantiation
-DEFAULT_CHUNK_CIRCUIT = "chunk_28x3"  #: a large book's chunks: 28 position slots, 3 venue statements (docs/benchmarks.md: why 28)
-DEFAULT_AGGREGATE_CIRCUIT = "aggregate_3"  #: a large book's aggregate of 3 chunked venue statements
+DEFAULT_CHUNK_CIRCUIT = "chunk_28x8"  #: a large book's chunks: 28 position slots, up to 8 venue statements (docs/benchmarks.md: why 28)
+DEFAULT_AGGREGATE_CIRCUIT = "aggregate_8"  #: a large book's aggregate of 1 to 8 chunked venue statements (empty slots inert)
 #: the main template's public inputs, as every main file lists them
 PUBLIC_INPUTS = (
     "risk_root, spec_hash, snapshot_epoch, attestation_epoch, challenge, trader_identity, portfolio_commitment, multiplier_k_e6, "

@@ -33,7 +33,8 @@ CLAIM_COIN = (
 
 CHUNKED_NOTE = (
     " Proved in chunks: each chunk proof adds its positions, as signed at their indices, to blinded running "
-    "totals that link acc_initial (empty) to acc_final, on which the aggregate proof states the above."
+    "totals that link acc_initial (empty) to acc_final, on which the aggregate proof states the above. "
+    "A statement slot of venue key (0, 0) is empty (not in venue_keys): no position, no collateral."
 )
 
 
@@ -88,9 +89,8 @@ def describe(named: dict[str, int], underlyings, assets) -> dict:
         "delta_limit_usd": {u: _dec(named[f"delta_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
         "vega_limit_usd_per_vol_point": {u: _dec(named[f"vega_limit_e6[{i}]"], 10**6) for i, u in enumerate(underlyings)},
         **({} if is_coin(named) else {"collateral_haircut_price_usd": {a: _dec(named[f"collateral_price_e6[{i}]"], 10**6) for i, a in enumerate(assets)}}),
-        "venue_keys": [
-            {"x": hex(named[f"venue_key_x[{v}]"]), "y": hex(named[f"venue_key_y[{v}]"])} for v in range(venue_count(named))
-        ],
+        "venue_keys": [{"x": hex(x), "y": hex(y)} for x, y in venue_keys(named)],
+        **({"statement_slots": venue_count(named)} if is_chunked(named) else {}),
         **(_describe_coin(named, underlyings, assets) if is_coin(named) else {}),
     }
 
@@ -118,14 +118,25 @@ def venue_count(named: dict[str, int]) -> int:
     return sum(1 for k in named if k.startswith("venue_key_x["))
 
 
+EMPTY_VENUE_KEY = (0, 0)  #: an aggregate's empty statement slot (circuits/chunk.circom MarginAggregate step 6); no BabyJubJub point
+
+
 def venue_keys(named: dict[str, int]) -> list[tuple[int, int]]:
-    """The (x, y) venue keys in the public signals, statement order."""
-    return [(named[f"venue_key_x[{v}]"], named[f"venue_key_y[{v}]"]) for v in range(venue_count(named))]
+    """The (x, y) venue keys in the public signals, statement order; an aggregate's (chunked
+    bundle's) empty statement slots, key EMPTY_VENUE_KEY, left out. In any other circuit (0, 0)
+    is kept: it is no key a venue accepts, so such a proof fails check venue_keys."""
+    keys = [(named[f"venue_key_x[{v}]"], named[f"venue_key_y[{v}]"]) for v in range(venue_count(named))]
+    return [k for k in keys if k != EMPTY_VENUE_KEY] if is_chunked(named) else keys
+
+
+def is_chunked(named: dict[str, int]) -> bool:
+    """Whether the public signals are a chunked bundle's aggregate (MarginAggregate)."""
+    return "acc_final" in named
 
 
 def statement(named: dict[str, int], underlyings, assets) -> dict:
     """``{"claim": CLAIM or CLAIM_COIN, "public": describe(...)}``: the bundle's statement section."""
-    if "acc_final" in named:  # a chunked bundle's aggregate (circuits/chunk.circom MarginAggregate)
+    if is_chunked(named):  # a chunked bundle's aggregate (circuits/chunk.circom MarginAggregate)
         public = {**describe(named, underlyings, assets), "acc_initial": hex(named["acc_initial"]), "acc_final": hex(named["acc_final"])}
         return {"claim": CLAIM + CHUNKED_NOTE, "public": public}
     return {"claim": CLAIM_COIN if is_coin(named) else CLAIM, "public": describe(named, underlyings, assets)}

@@ -97,11 +97,13 @@ def run_demo(out_dir: Path, at=None, backend: str = "auto", progress=print) -> d
 @click.option("--workers", type=click.IntRange(0, 256), default=None, help="With --positions: Ray actors proving chunks [default: 2; with --ray-address, the cluster's CPUs].")
 @click.option("--ray-address", default=None, help="With --positions: join this Ray cluster instead of starting a local one.")
 @click.option("--pad-to", type=click.IntRange(1, 512), default=None, help="With --positions: prove this many chunks (empty ones added).")
-def demo(out_dir, backend, at, as_json, n_positions, seed, workers, ray_address, pad_to):
+@click.option("--statements", "n_statements", type=click.IntRange(1, 8), default=None,
+              help="With --positions: split the book over this many venue statements [default: 3, one per demo venue; more are further accounts at them].")
+def demo(out_dir, backend, at, as_json, n_positions, seed, workers, ray_address, pad_to, n_statements):
     """Prove and verify margin solvency of the shipped hedged book on the real Deribit snapshot.
 
-    With --positions N: a market-maker book of N positions over the three demo venues, each venue's
-    part a chunked statement, proved in chunks of 28 positions on Ray workers and verified as one
+    With --positions N: a market-maker book of N positions over the three demo venues, split into
+    --statements chunked statements (1 to 8; the aggregate's unused statement slots are empty), proved in chunks of 28 positions on Ray workers and verified as one
     batch (py_ecc) and natively, against fixtures/policies/market_maker_venue.json."""
     from prover.cli.common import parse_at, progress
     from prover.cli.report import render_margin
@@ -109,8 +111,8 @@ def demo(out_dir, backend, at, as_json, n_positions, seed, workers, ray_address,
 
     if n_positions is not None:
         return _large_book(n_positions, Path(out_dir if out_dir != "out/demo" else f"out/mm_book_{n_positions}"), parse_at(at), seed, workers,
-                           ray_address, pad_to, as_json)  # fmt: skip
-    given = [name for name, v in (("--workers", workers), ("--ray-address", ray_address), ("--pad-to", pad_to)) if v is not None]
+                           ray_address, pad_to, as_json, n_statements or 3)  # fmt: skip
+    given = [name for name, v in (("--workers", workers), ("--ray-address", ray_address), ("--pad-to", pad_to), ("--statements", n_statements)) if v is not None]
     if given:
         raise click.UsageError(f"{', '.join(given)}: only with --positions (the large-book job)")
     summary = run_demo(Path(out_dir), parse_at(at), backend, progress)
@@ -141,7 +143,7 @@ def demo(out_dir, backend, at, as_json, n_positions, seed, workers, ray_address,
     raise SystemExit(0 if decision.accepted else 1)
 
 
-def _large_book(n_positions, out_dir, at, seed, workers, ray_address, pad_to, as_json):
+def _large_book(n_positions, out_dir, at, seed, workers, ray_address, pad_to, as_json, n_statements):
     """``zkmargin demo --positions N``: the large-book job with a progress bar of chunks."""
     from prover.cli.common import ChunkProgress, progress
     from prover.cli.report import render_chunked_proved
@@ -150,14 +152,14 @@ def _large_book(n_positions, out_dir, at, seed, workers, ray_address, pad_to, as
 
     with ChunkProgress() as chunk_progress:
         summary = run_large_book(n_positions, out_dir, seed=seed, workers=workers, ray_address=ray_address, pad_to=pad_to, at=at, progress=progress,
-                                 chunk_progress=chunk_progress)  # fmt: skip
+                                 chunk_progress=chunk_progress, n_statements=n_statements)  # fmt: skip
     outcome, decision = summary.pop("_outcome"), summary.pop("_decision")
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
         c = summary["circuits"]
         click.echo("")
-        click.echo(f"== zkmargin demo: {n_positions}-position market-maker book (seed {seed}), {summary['chunks']} chunks")
+        click.echo(f"== zkmargin demo: {n_positions}-position market-maker book (seed {seed}), {n_statements} venue statements, {summary['chunks']} chunks")
         click.echo(f"== circuits: {c['chunk']['name']} ({c['chunk']['constraints']:,} constraints) x {summary['chunks']}, "
                    f"{c['aggregate']['name']} ({c['aggregate']['constraints']:,} constraints); setup: {c['aggregate']['setup']}")
         click.echo(f"== freshness evaluated as of {summary['as_of']} (historical snapshot replayed)\n")

@@ -1,14 +1,14 @@
 """Benchmark of large books proved in chunks (issue 11; docs/benchmarks.md "Large books"): for each
 book size and worker count, the whole job of ``zkmargin demo --positions N`` (prover/proving/
-large_book.py: a seeded market-maker book on the real snapshot, three chunked statements, chunks on
+large_book.py: a seeded market-maker book on the real snapshot, --statements chunked statements, chunks on
 Ray, the aggregate, verified before writing), then the bundle's verification three ways on the same
 proofs: py_ecc as one batch, py_ecc one proof at a time, and native (groth16py).
 
-    .venv/bin/python -m prover.proving.chunk_bench --positions 100 500 1000 2000 --workers 1 2 [--seed 7] [--out out/bench_chunks.json]
+    .venv/bin/python -m prover.proving.chunk_bench --positions 100 500 1000 2000 --workers 1 2 [--statements 3] [--seed 7] [--out out/bench_chunks.json]
 
 Prints one line per run and writes the JSON rows (prove time, speed-up, key load vs proof time, peak
-memory per worker, bundle size, verify times, chunks per worker-second). Keys: the chunk_28x3 and
-aggregate_3 circuits' (a DEV setup is run once if none exists, NOT FOR PRODUCTION).
+memory per worker, bundle size, verify times, chunks per worker-second). Keys: the chunk_28x8 and
+aggregate_8 circuits' (a DEV setup is run once if none exists, NOT FOR PRODUCTION).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--positions", type=int, nargs="+", default=[100, 500, 1000, 2000])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--statements", type=int, default=3, help="venue statements the book is split over (1 to 8)")
     ap.add_argument("--ray-address", default=None, help="prove on this Ray cluster (--workers then counts its actors)")
     ap.add_argument("--out", type=Path, default=Path("out/bench_chunks.json"))
     args = ap.parse_args(argv)
@@ -56,13 +57,13 @@ def main(argv=None) -> list[dict]:
     for n in args.positions:
         for w in args.workers:
             t = time.perf_counter()
-            s = run_large_book(n, Path(f"out/bench_chunks/{n}_{w}"), seed=args.seed, workers=w, ray_address=args.ray_address)
+            s = run_large_book(n, Path(f"out/bench_chunks/{n}_{w}"), seed=args.seed, workers=w, ray_address=args.ray_address, n_statements=args.statements)
             wall = time.perf_counter() - t
             s.pop("_outcome")
             assert s.pop("_decision").accepted
             tm = s["timings_s"]
             trusted = policy_circuits(load_policy(MM_POLICY))
-            row = {"positions": n, "workers": w, "chunks": s["chunks"], "job_wall_s": wall,
+            row = {"positions": n, "statements": args.statements, "workers": w, "chunks": s["chunks"], "job_wall_s": wall,
                    "prove_s": tm["risk_table_s"] + tm["chunks_s"] + tm["aggregate_s"], "chunks_s": tm["chunks_s"],
                    "chunk_key_load_s": max(tm["chunk_key_load_s"]), "chunk_witness_s_mean": sum(tm["chunk_witness_s"]) / s["chunks"],
                    "chunk_prove_s_mean": sum(tm["chunk_prove_s"]) / s["chunks"], "aggregate_s": tm["aggregate_s"],

@@ -37,10 +37,11 @@ class ChunkedOutcome:
 
 def check_chunked_statements(statements, aggregate: CircuitParams, identity) -> None:
     """Refuse a statement set the aggregate circuit would reject, before any work: not format 3,
-    another count than the circuit's statements, a signature that does not verify, a venue key
-    outside the subgroup, more positions than the circuit's count range (PortfolioError)."""
-    if len(statements) != aggregate.n_venues:
-        raise PortfolioError(f"{len(statements)} venue statements given, the aggregate circuit {aggregate.name} takes exactly {aggregate.n_venues}")
+    none or more than the circuit's statement slots, a signature that does not verify, a venue key
+    outside the subgroup, more positions than the circuit's count range (PortfolioError). Fewer
+    statements than the circuit's slots are fine: the rest are empty slots (chunks.aggregate_inputs)."""
+    if not 1 <= len(statements) <= aggregate.n_venues:
+        raise PortfolioError(f"{len(statements)} venue statements given, the aggregate circuit {aggregate.name} takes 1 to {aggregate.n_venues}")
     per_statement = 2 ** (aggregate.slot_bits - max(1, (aggregate.n_venues - 1).bit_length())) - 1
     for st in statements:
         name = st.source or st.venue

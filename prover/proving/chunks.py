@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from prover.proving.witness import policy_public, record_inputs
 from prover.venue.attestation import CHAIN_TAG, STATEMENT_V3_TAG, account_field, chain_start, chain_step, positions_root, statement_root_message  # noqa: F401 (re-exported)
 from public.crypto.poseidon import poseidon_chain
+from public.statement import EMPTY_VENUE_KEY
 from verifier.chunked import link_problems  # noqa: F401 (re-exported: the verifier's check)
 from public.fixed_point import CHALLENGE_BITS, FIELD_P, to_field
 
 ACC_TAG = int.from_bytes(b"zkmargin-accumulator/1", "big")
+EMPTY_KEY = EMPTY_VENUE_KEY  # the venue key of an empty statement slot (MarginAggregate step 6)
 
 
 @dataclass(frozen=True)
@@ -153,9 +155,17 @@ def worst_from_totals(layout: AccLayout, totals: list[int]) -> list[int]:
     return [max(0, -min(totals[u * layout.n_scen : (u + 1) * layout.n_scen])) for u in range(layout.n_und)]
 
 
+def empty_slot_message(identity: int, epoch: int, n_assets: int) -> int:
+    """The StatementRootMessage of an empty statement slot (circuits/chunk.circom MarginAggregate
+    step 6: account 0, no position, the chain at its start, no collateral), as portfolio_commitment
+    takes it."""
+    return poseidon_chain([STATEMENT_V3_TAG, 0, identity, epoch, 0, chain_start()] + [0] * n_assets)
+
+
 def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int], blinding_initial: int, blinding_final: int, spec, haircut_price_e6: dict,
                      policy, challenge: int, snapshot_epoch: int, spec_hash: int, salt: int, identity, worst_loss_e14: list[int]) -> dict:  # fmt: skip
     """MarginAggregate input dict; ``signatures``: each statement's signature over statement_root_message.
+    Fewer statements than the circuit's slots fill the rest with empty slots (venue key EMPTY_KEY).
 
     Raises PortfolioError for statements the aggregate would refuse: collateral not in the spec's
     asset order (the signed amounts are bound by position), another epoch or trader identity, two
@@ -172,7 +182,13 @@ def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int
         if key in seen:
             raise PortfolioError(f"{st.venue}: two statements of account {st.account} under one venue key")
         seen.add(key)
-    messages = [statement_root_message(st) for st in statements]
+    if not 1 <= len(statements) <= layout.n_venues:
+        raise PortfolioError(f"{len(statements)} venue statements given, the aggregate circuit takes 1 to {layout.n_venues}")
+    n_empty = layout.n_venues - len(statements)
+    messages = [statement_root_message(st) for st in statements] + [empty_slot_message(identity.commitment, statements[0].epoch, len(spec.assets))] * n_empty
+    policy_values = policy_public(policy, spec, haircut_price_e6, statements)
+    policy_values["venue_key_x"] = policy_values["venue_key_x"] + [EMPTY_KEY[0]] * n_empty
+    policy_values["venue_key_y"] = policy_values["venue_key_y"] + [EMPTY_KEY[1]] * n_empty
     return {
         "spec_hash": spec_hash,
         "snapshot_epoch": snapshot_epoch,
@@ -180,18 +196,18 @@ def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int
         "challenge": challenge,
         "trader_identity": identity.commitment,
         "portfolio_commitment": poseidon_chain([salt, *messages]),
-        **policy_public(policy, spec, haircut_price_e6, statements),
+        **policy_values,
         "acc_initial": commit(blinding_initial, layout.initial()),
         "acc_final": commit(blinding_final, totals),
         "blinding_initial": blinding_initial,
         "blinding_final": blinding_final,
         "totals": list(totals),
-        "account": [account_field(st.account) for st in statements],
-        "n_positions": [len(st.positions) for st in statements],
-        "collateral_amount_e8": [[st.collateral_e8.get(a, 0) for a in spec.assets] for st in statements],
-        "sig_r8x": [s.r8x for s in signatures],
-        "sig_r8y": [s.r8y for s in signatures],
-        "sig_s": [s.s for s in signatures],
+        "account": [account_field(st.account) for st in statements] + [0] * n_empty,
+        "n_positions": [len(st.positions) for st in statements] + [0] * n_empty,
+        "collateral_amount_e8": [[st.collateral_e8.get(a, 0) for a in spec.assets] for st in statements] + [[0] * len(spec.assets)] * n_empty,
+        "sig_r8x": [s.r8x for s in signatures] + [0] * n_empty,
+        "sig_r8y": [s.r8y for s in signatures] + [0] * n_empty,
+        "sig_s": [s.s for s in signatures] + [0] * n_empty,
         "worst_loss_e14": list(worst_loss_e14),
         "salt": salt,
         "identity_secret": identity.secret,

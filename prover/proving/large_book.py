@@ -1,7 +1,7 @@
 """The large-book job (issue 11): a seeded market-maker book of N positions on the shipped real
-Deribit snapshot (prover/trader/bookgen.py), split over the three demo venues, each venue's part
-signed as a chunked statement (format 3, over its positions root) with that venue's DEMO key
-(fixtures/venues/), proved in chunks on Ray (prover/proving/chunked_pipeline.py) against the
+Deribit snapshot (prover/trader/bookgen.py), split over 1 to 8 venue statements (default 3: one
+per demo venue; more are further accounts at the same venues), each part signed as a chunked
+statement (format 3, over its positions root) with its venue's DEMO key (fixtures/venues/), proved in chunks on Ray (prover/proving/chunked_pipeline.py) against the
 market-maker venue's policy (fixtures/policies/market_maker_venue.json), and verified as the venue
 would: py_ecc, every proof as one batch, and natively (groth16py).
 
@@ -27,27 +27,36 @@ TRADER = FIXTURES / "traders" / "demo_trader.identity.json"  #: public DEMO secr
 VENUES = ("deribit", "okx", "bybit")  #: the demo venues whose DEMO keys sign the book's statements
 
 
-def book_statements(snapshot, spec, n_positions: int, seed: int, identity: int, epoch: int) -> list:
-    """The generated book's three chunked venue statements (format 3), signed with the demo venue keys.
+def statement_names(n_statements: int) -> list[tuple[str, str]]:
+    """(venue, suffix) of each of the generated book's ``n_statements`` statements: round-robin over
+    the demo VENUES, so statement k is signed by VENUES[k % 3]; a venue's second and later accounts
+    get the suffix "-2", "-3", ... (one statement per venue key and account, MarginAggregate step 5)."""
+    return [(VENUES[k % len(VENUES)], "" if k < len(VENUES) else f"-{k // len(VENUES) + 1}") for k in range(n_statements)]
 
-    The book's positions go to the statement of the venue bookgen drew for them, in order; its USDC
-    collateral is split evenly (rounded up). Raises PortfolioError (bookgen) and the attest errors."""
+
+def book_statements(snapshot, spec, n_positions: int, seed: int, identity: int, epoch: int, n_statements: int = len(VENUES)) -> list:
+    """The generated book's ``n_statements`` chunked venue statements (format 3), signed with the demo
+    venue keys (statement_names: round-robin over the three demo venues, several accounts at a venue
+    when more than three).
+
+    The book's positions go to the statement bookgen drew for them, in order; its USDC collateral is
+    split evenly (rounded up). Raises PortfolioError (bookgen; n_statements < 1) and the attest errors."""
     from prover.trader.bookgen import market_maker_book
     from prover.venue.attestation import attest, read_key
 
-    book = market_maker_book(snapshot, n_positions, n_venues=len(VENUES), seed=seed)
-    parts = {f"venue-{k + 1}": [] for k in range(len(VENUES))}
+    book = market_maker_book(snapshot, n_positions, n_venues=n_statements, seed=seed)
+    parts = {f"venue-{k + 1}": [] for k in range(n_statements)}
     for p in book["positions"]:
         parts[p["venue"]].append((p["instrument"], p["quantity"]))
-    usdc = str(-(-Decimal(book["collateral"]["USDC"]) // len(VENUES)))
-    return [attest(read_key(FIXTURES / "venues" / f"{venue}.key.json"), venue, f"{book['account']}-{venue}", identity, epoch, positions,
+    usdc = str(-(-Decimal(book["collateral"]["USDC"]) // n_statements))
+    return [attest(read_key(FIXTURES / "venues" / f"{venue}.key.json"), venue, f"{book['account']}-{venue}{suffix}", identity, epoch, positions,
                    {"USDC": usdc}, None, spec.assets)
-            for venue, positions in zip(VENUES, parts.values())]  # fmt: skip
+            for (venue, suffix), positions in zip(statement_names(n_statements), parts.values())]  # fmt: skip
 
 
 def run_large_book(n_positions: int, out_dir: Path, *, seed: int = 7, workers: int | None = 2, ray_address: str | None = None,
                    pad_to: int | None = None, at=None, progress=lambda msg: None, chunk_progress=lambda done, total: None,
-                   circuits: tuple[CircuitParams, CircuitParams] | None = None, policy=None) -> dict:  # fmt: skip
+                   circuits: tuple[CircuitParams, CircuitParams] | None = None, policy=None, n_statements: int = len(VENUES)) -> dict:  # fmt: skip
     """Prove the generated book of ``n_positions`` and verify it as the venue; returns the summary.
 
     Writes ``out_dir``/bundle.json (only once it verifies) and ``out_dir``/statements/<venue>.json.
@@ -73,14 +82,14 @@ def run_large_book(n_positions: int, out_dir: Path, *, seed: int = 7, workers: i
     snapshot, spec = load_snapshot(SNAPSHOT), load_spec(policy.spec_path)
     trader = load_identity(TRADER)
     at = at or snapshot.timestamp + timedelta(minutes=2)
-    progress(f"generating a {n_positions}-position market-maker book (seed {seed}) and signing it as 3 chunked venue statements")
+    progress(f"generating a {n_positions}-position market-maker book (seed {seed}) and signing it as {n_statements} chunked venue statements")
     t = time.perf_counter()
-    statements = book_statements(snapshot, spec, n_positions, seed, trader.commitment, snapshot.epoch)
+    statements = book_statements(snapshot, spec, n_positions, seed, trader.commitment, snapshot.epoch, n_statements)
     attest_s = time.perf_counter() - t
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "statements").mkdir(exist_ok=True)
-    for st in statements:
-        atomic_write_text(out_dir / "statements" / f"{st.venue}.json", json.dumps(st.to_json(), indent=1), "statement")
+    for st, (venue, suffix) in zip(statements, statement_names(n_statements)):
+        atomic_write_text(out_dir / "statements" / f"{venue}{suffix}.json", json.dumps(st.to_json(), indent=1), "statement")
     bundle_path = out_dir / "bundle.json"
     bundle_path.unlink(missing_ok=True)  # a rerun replaces the job's own bundle
     outcome = prove_chunked_bundle(chunk, aggregate, snapshot, spec, statements, policy, policy.challenge, bundle_path, identity=trader, at=at,
@@ -95,6 +104,7 @@ def run_large_book(n_positions: int, out_dir: Path, *, seed: int = 7, workers: i
     timings.update(outcome.timings, verify_native_s=native_s)
     return {
         "positions": n_positions,
+        "statements": n_statements,
         "seed": seed,
         "chunks": outcome.n_chunks,
         "bundle": str(bundle_path),

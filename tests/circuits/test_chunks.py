@@ -1,11 +1,13 @@
 """Chunked proving (circuits/chunk.circom, prover/proving/chunks.py; issue 11), on small compiled
-circuits: MarginChunk(2 slots, 5 scenarios, 2 underlyings, 2 statements, depth 2) and
-MarginAggregate(2 statements, 5 scenarios, 2 underlyings, 4 assets, 2^8 slots), over the synthetic
-table of margin_cases.py. An honest book of two large statements (3 + 1 positions, so 3 chunks) is
-proved chunk by chunk and aggregated; its totals are public/methodology/margin.py's. Every forged
-witness below (a position omitted, duplicated, moved to another statement or altered; an unused slot
-with a quantity; a record not the instrument's; running totals that do not open the accumulator; an
-initial accumulator that is not zero; an understated worst case; a book over its limits) is refused.
+circuits: MarginChunk(2 slots, 5 scenarios, 2 underlyings, 3 statements, depth 2) and
+MarginAggregate(3 statements, 5 scenarios, 2 underlyings, 4 assets, 2^8 slots), over the synthetic
+table of margin_cases.py. An honest book of two large statements (3 + 1 positions, so 3 chunks; the
+third statement slot empty) is proved chunk by chunk and aggregated; its totals are
+public/methodology/margin.py's. Every forged witness below (a position omitted, duplicated, moved to
+another statement or altered; an unused slot with a quantity; a record not the instrument's; running
+totals that do not open the accumulator; an initial accumulator that is not zero; an understated
+worst case; a book over its limits; an empty statement slot with collateral, positions, a chain or an
+account; a signed statement passed off as empty) is refused.
 """
 
 import re
@@ -22,7 +24,7 @@ from tests.circuits.margin_cases import (
     BTC_C, BTC_F, EPOCH, ETH_P, ETH_PERP, KEY_A, KEY_B, POLICY, PRICES, SALT, SPEC, TABLE, TRADER, copy_inputs,
 )
 
-C, N_SCEN, N_UND, N_VENUES, DEPTH, SLOT_BITS = 2, 5, 2, 2, 2, 8
+C, N_SCEN, N_UND, N_VENUES, DEPTH, SLOT_BITS = 2, 5, 2, 3, 2, 8
 LAYOUT = ch.AccLayout(N_SCEN, N_UND, N_VENUES)
 AGG_PUBLIC = ["spec_hash", "snapshot_epoch", "attestation_epoch", "challenge", "trader_identity", "portfolio_commitment", "multiplier_k_e6",
               "delta_limit_e6", "vega_limit_e6", "collateral_price_e6", "venue_key_x", "venue_key_y", "acc_initial", "acc_final"]  # fmt: skip
@@ -103,7 +105,8 @@ def test_the_honest_book_proves_chunk_by_chunk(chunk_circuit, aggregate_circuit,
         assert totals[LAYOUT.delta + u] == um.net_delta_e14 and totals[LAYOUT.vega + u] == um.net_vega_e14
     assert totals[LAYOUT.add_on] == report.add_on_e14 and totals[LAYOUT.mark] == report.mark_value_e14
     assert aggregate_circuit.get(w, "main.im") == report.im_e14 and aggregate_circuit.get(w, "main.collateral") == report.collateral_e14
-    assert [totals[LAYOUT.count + v] for v in range(2)] == [3, 1]
+    assert [totals[LAYOUT.count + v] for v in range(N_VENUES)] == [3, 1, 0]
+    assert (agg["venue_key_x"][2], agg["venue_key_y"][2], agg["collateral_amount_e8"][2]) == (0, 0, [0] * len(SPEC.assets))  # the empty slot
     assert totals[LAYOUT.chain] == ch.positions_root(sts[0].positions)
 
 
@@ -208,7 +211,7 @@ def test_the_output_accumulator_is_the_computed_one(chunk_circuit, honest):
 
 def test_a_venue_index_outside_the_statements_fails(chunk_circuit, honest):
     bad = copy_inputs(honest[2][0])
-    bad["venue"] = 2
+    bad["venue"] = N_VENUES
     assert failed_at(chunk_circuit.expect_witness_failure(bad), "MarginChunk", "venue_hot === 1;")
 
 
@@ -277,3 +280,76 @@ def test_statements_the_aggregate_would_refuse_are_named(honest):
     sts, _, _, totals, _, _ = honest
     with pytest.raises(PortfolioError, match="two statements"):
         aggregate([sts[0], sts[0]], totals, 5)
+
+
+def test_one_statement_and_two_empty_slots_prove(chunk_circuit, aggregate_circuit):
+    """Any number of statements up to the circuit's slots: the empty ones are alike (same key (0, 0),
+    account 0) and still not 'two statements of one account'."""
+    sts = statements()[:1]
+    chunk_inputs, totals, blinding = prove_chunks(ch.plan_chunks(sts, C))
+    agg, report = aggregate(sts, totals, blinding)
+    assert agg["venue_key_x"][1:] == [0, 0] and agg["n_positions"] == [3, 0, 0]
+    w = aggregate_circuit.witness(agg)
+    aggregate_circuit.check_constraints(w)
+    assert aggregate_circuit.get(w, "main.collateral") == report.collateral_e14
+
+
+def _with_totals(agg, totals):
+    """agg with the final totals replaced and acc_final re-committed to them (so only the slot checks can refuse)."""
+    forged = copy_inputs(agg)
+    forged["totals"] = list(totals)
+    forged["acc_final"] = ch.commit(forged["blinding_final"], totals)
+    return forged
+
+
+@pytest.mark.parametrize("field", ["collateral", "account"])
+def test_an_empty_slot_cannot_carry_collateral_or_an_account(aggregate_circuit, honest, field):
+    """Unsigned collateral in an empty slot would count towards solvency: refused."""
+    agg = copy_inputs(honest[4])
+    if field == "collateral":
+        agg["collateral_amount_e8"][2][SPEC.assets.index("USDC")] = 10**6 * 10**8
+        fragment = "for (var a = 0; a < N_ASSETS; a++) { collateral_amount_e8[v][a] * empty[v] === 0; }"
+    else:
+        agg["account"][2] = ch.account_field("desk-7")
+        fragment = "account[v] * empty[v] === 0;"
+    assert failed_at(aggregate_circuit.expect_witness_failure(agg), "MarginAggregate", fragment)
+
+
+def test_no_chunk_can_add_a_position_to_an_empty_slot(aggregate_circuit):
+    """Statement b's position proved into the empty slot 2 instead: with the slot's count 0 the count
+    check refuses, with count 1 the empty-slot check does."""
+    sts = statements()
+    plan = [c if c.venue == 0 else ch.Chunk(2, c.entries) for c in ch.plan_chunks(sts, C)]
+    _, totals, blinding = prove_chunks(plan)
+    agg, _ = aggregate(sts, totals, blinding)
+    assert failed_at(aggregate_circuit.expect_witness_failure(agg), "MarginAggregate", "totals[I_COUNT + v] === n_positions[v];")
+    agg["n_positions"][1:] = [0, 1]  # (statement b's signature is checked after the slot flags)
+    assert failed_at(aggregate_circuit.expect_witness_failure(agg), "MarginAggregate", "n_positions[v] * empty[v] === 0;")
+
+
+def test_an_empty_slot_keeps_its_chain_at_the_start(aggregate_circuit, honest):
+    _, _, _, totals, agg, _ = honest
+    moved = list(totals)
+    moved[LAYOUT.chain + 2] = ch.chain_step(ch.chain_start(), 1, 1)
+    assert failed_at(aggregate_circuit.expect_witness_failure(_with_totals(agg, moved)), "MarginAggregate", "(totals[I_CHAIN + v] - chain_start.out) * empty[v] === 0;")
+
+
+def test_a_signed_statement_cannot_be_passed_off_as_empty(aggregate_circuit, honest):
+    """Zeroing statement b's public key to skip its signature leaves its positions and account: refused."""
+    agg = copy_inputs(honest[4])
+    agg["venue_key_x"][1] = agg["venue_key_y"][1] = 0
+    err = aggregate_circuit.expect_witness_failure(agg)
+    assert failed_at(err, "MarginAggregate", "account[v] * empty[v] === 0;") or failed_at(err, "MarginAggregate", "n_positions[v] * empty[v] === 0;")
+    # and with them zeroed too, its totals no longer open acc_final's counts
+    agg["account"][1] = agg["n_positions"][1] = 0
+    assert failed_at(aggregate_circuit.expect_witness_failure(agg), "MarginAggregate", "totals[I_COUNT + v] === n_positions[v];")
+
+
+def test_more_statements_than_slots_are_refused(honest):
+    from public.errors import PortfolioError
+
+    sts, _, _, totals, _, _ = honest
+    extra = attest(KEY_A, "venue-a", "desk-8", TRADER.commitment, EPOCH, [], {}, 8, SPEC.assets)
+    extra2 = attest(KEY_B, "venue-b", "desk-8", TRADER.commitment, EPOCH, [], {}, 8, SPEC.assets)
+    with pytest.raises(PortfolioError, match="takes 1 to 3"):
+        aggregate([*sts, extra, extra2], totals, 5, sigs=[st.signature for st in [*sts, extra, extra2]])

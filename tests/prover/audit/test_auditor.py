@@ -122,7 +122,7 @@ def test_a_refused_case_with_a_bundle_fails(copy):
 
 def test_the_chunked_case_audits_both_keys_every_chunk_and_the_blinded_links(shipped):
     rows = {r.check: r for r in shipped.rows if r.scope == "large_book_100"}
-    assert {"keys/aggregate_3", "keys/chunk_28x3"} <= {r.scope for r in shipped.rows}
+    assert {"keys/aggregate_8", "keys/chunk_28x8"} <= {r.scope for r in shipped.rows}
     exp = load_case(FIXTURES / "large_book_100").data["expected"]
     assert exp["chunks"] == 6 and exp["blinded_signals"] == ["acc_initial", "acc_final"]  # 36 + 27 + 37 positions: 5 chunks of 28, padded to 6
     assert exp["public_signals"][-2:] == [None, None] and None not in exp["public_signals"][:-2]
@@ -159,10 +159,10 @@ def test_a_changed_blinded_commitment_is_caught_by_the_proofs_not_by_recomputati
 
 
 def test_a_changed_chunk_key_fails_naming_it(copy):
-    change_one_byte(copy / "keys" / "chunk_28x3" / "verification_key.json")
+    change_one_byte(copy / "keys" / "chunk_28x8" / "verification_key.json")
     a = audit(copy / "large_book_100")
-    assert [r.artefact for r in a.failed if r.check == "artefact"] == ["../keys/chunk_28x3/verification_key.json"]
-    assert {("keys/chunk_28x3", "verification_key")} <= {(r.scope, r.check) for r in a.failed}
+    assert [r.artefact for r in a.failed if r.check == "artefact"] == ["../keys/chunk_28x8/verification_key.json"]
+    assert {("keys/chunk_28x8", "verification_key")} <= {(r.scope, r.check) for r in a.failed}
 
 
 @pytest.mark.parametrize("pad", [0, "6", 5000])

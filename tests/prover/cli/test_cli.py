@@ -476,6 +476,8 @@ def test_demo_large_book_options_need_positions_and_the_range_is_checked():
     r = run("demo", "--workers", "2", "--pad-to", "4")
     assert r.exit_code == 2 and "--workers, --pad-to: only with --positions" in r.output
     assert run("demo", "--positions", "1").exit_code == 2 and run("demo", "--positions", "6001").exit_code == 2
+    assert "--statements: only with --positions" in run("demo", "--statements", "5").output
+    assert run("demo", "--positions", "100", "--statements", "9").exit_code == 2 and run("demo", "--positions", "100", "--statements", "0").exit_code == 2
 
 
 def test_prove_chunk_options_on_one_proof_statements_are_usage_errors(tmp_path):

@@ -1,7 +1,7 @@
 """``zkmargin prove`` over chunked statements (format 3; issue 11): the CLI takes the chunked path,
 shows a progress bar of chunks, prints the summary or --json, and ``zkmargin verify`` accepts the
 bundle; mixed statements and one-proof options are usage errors. The test circuits of
-tests/prover/proving/test_chunked_pipeline.py stand in for chunk_28x3/aggregate_3 (a patched
+tests/prover/proving/test_chunked_pipeline.py stand in for chunk_28x8/aggregate_8 (a patched
 circuit_params), so the wiring is tested at the size CI can afford."""
 
 import json

@@ -202,13 +202,47 @@ def test_pad_to_hides_the_size_within_a_bucket(tmp_path, market, circuits):
     assert not (tmp_path / "c.json").exists()
 
 
+def test_fewer_statements_than_slots_leave_inert_empty_slots(tmp_path, market, circuits, proved):
+    """Two statements in the 3-slot aggregate: the third slot is empty (venue key (0, 0)); the venue
+    accepts, names only the two signing venues and the margin is the two statements' alone. Filling
+    the empty slot's key with an accepted venue's key after proving breaks the proof."""
+    snapshot, spec = market
+    policy = venue_policy(circuits)
+    at = snapshot.timestamp + timedelta(minutes=2)
+    a, b = chunked_statements()[:2]  # b's collateral raised, so the two alone meet the policy
+    positions = [(e.name, str(Decimal(e.qty_e8) / 10**8)) for e in b.positions]
+    b = attest(read_key(VENUE_KEYS["okx"]), b.venue, b.account, b.identity, b.epoch, positions, {"USDC": "500000"}, None, b.assets)
+    two = [a, b]
+    outcome = prove_chunked_bundle(*circuits, snapshot, spec, two, policy, policy.challenge, tmp_path / "b.json", identity=TRADER, at=at, workers=0)
+    bundle = json.loads((tmp_path / "b.json").read_text())
+    assert outcome.decision.accepted
+    keys = bundle["statement"]["public"]["venue_keys"]
+    assert len(keys) == 2 and bundle["statement"]["public"]["statement_slots"] == 3
+    assert {policy.accepted_venues[(int(k["x"], 16), int(k["y"], 16))] for k in keys} == {st.venue for st in two}
+    assert sum(len(st.positions) for st in two) < sum(len(st.positions) for st in chunked_statements())
+    for engine in ("py_ecc", "native"):
+        assert decide(bundle, proved, market, engine).accepted
+    names = load_trusted_circuit(circuits[1].keys_dir).public_signal_names()
+    ix, iy = names.index("venue_key_x[2]"), names.index("venue_key_y[2]")
+    assert bundle["public_signals"][ix] == bundle["public_signals"][iy] == "0"
+    x, y = next(iter(policy.accepted_venues))
+
+    def fill(b):
+        b["public_signals"][ix], b["public_signals"][iy] = str(x), str(y)
+
+    d = decide(forged(bundle, fill), proved, market)
+    assert not d.accepted and not d.check("groth16.pairing").passed
+
+
 def test_format_2_statements_or_another_count_are_refused_before_any_work(tmp_path, market, circuits):
     snapshot, spec = market
     policy = venue_policy(circuits)
     at = snapshot.timestamp + timedelta(minutes=2)
-    for sts, says in (([load_statement(p) for p in STATEMENTS], "format 3"), (chunked_statements()[:2], "takes exactly 3")):
+    sts = chunked_statements()
+    fourth = attest(read_key(VENUE_KEYS["deribit"]), "deribit", "desk-4", TRADER.commitment, sts[0].epoch, [], {"USDC": "1"}, None, sts[0].assets)
+    for given, says in (([load_statement(p) for p in STATEMENTS], "format 3"), ([*sts, fourth], "takes 1 to 3"), ([], "takes 1 to 3")):
         with pytest.raises(PortfolioError, match=says):
-            prove_chunked_bundle(*circuits, snapshot, spec, sts, policy, policy.challenge, tmp_path / "b.json", identity=TRADER, at=at, workers=0)
+            prove_chunked_bundle(*circuits, snapshot, spec, given, policy, policy.challenge, tmp_path / "b.json", identity=TRADER, at=at, workers=0)
     forged_st = dataclasses.replace(chunked_statements()[0], collateral_e8={"USDC": 10**16})
     with pytest.raises(PortfolioError, match="does not verify"):
         prove_chunked_bundle(*circuits, snapshot, spec, [forged_st, *chunked_statements()[1:]], policy, policy.challenge, tmp_path / "b.json",

@@ -1,7 +1,7 @@
 """prover/proving/large_book.py (``zkmargin demo --positions N``): a seeded market-maker book split
 over the three demo venues as chunked statements, proved in chunks and accepted by the venue both
 by py_ecc's batch (before writing) and natively; the statements are written beside the bundle and
-hold the book exactly. Small test circuits of test_chunked_pipeline.py stand in for chunk_28x3."""
+hold the book exactly. Small test circuits of test_chunked_pipeline.py stand in for chunk_28x8."""
 
 import json
 from decimal import Decimal
@@ -40,3 +40,13 @@ def test_book_statements_split_the_book_by_venue_in_order(market):
     for k, st in enumerate(sts):
         want = [int(Decimal(p["quantity"]) * 10**8) for p in book["positions"] if p["venue"] == f"venue-{k + 1}"]
         assert [e.qty_e8 for e in st.positions] == want and st.chunked and st.signature_valid()
+
+
+def test_book_statements_over_more_accounts_than_venues(market):
+    """--statements 5: round-robin over the three demo venues, a venue's second account its own
+    statement (another account, so not "two statements of one account"); the book split exactly."""
+    snapshot, spec = market
+    sts = book_statements(snapshot, spec, 40, 5, TRADER.commitment, snapshot.epoch, n_statements=5)
+    assert [st.venue for st in sts] == ["deribit", "okx", "bybit", "deribit", "okx"]
+    assert len({(st.venue, st.account) for st in sts}) == 5 and sts[3].account.endswith("-deribit-2")
+    assert sum(len(st.positions) for st in sts) == 40 and all(st.chunked and st.signature_valid() for st in sts)
