@@ -60,7 +60,8 @@ def render_chunked_proved(outcome, out) -> str:
             f"  risk_root {st['risk_root']}",
             f"  portfolio_commitment {st['portfolio_commitment']}",
             _proved_margin(outcome.report, st),
-            f"  timings: risk table {t['risk_table_s']:.2f} s, chunks {t['chunks_s']:.2f} s on {t['chunk_workers'] or 'no'} Ray worker(s) "
+            f"  timings: risk table {t['risk_table_s']:.2f} s, chunks {t['chunks_s']:.2f} s on {t['chunk_workers'] or 'no'} Ray worker(s)"
+            f"{f' on {len(nodes)} node(s)' if (nodes := t.get('chunk_nodes')) else ''} "
             f"(key load {max(t['chunk_key_load_s']):.2f} s; witness {sum(t['chunk_witness_s']):.2f} s and prove {sum(t['chunk_prove_s']):.2f} s "
             f"summed over chunks; {t['chunk_retries']} retried), aggregate {t['aggregate_s']:.2f} s, verify {t['verify_s']:.2f} s",
             "  verified before writing: " + ("ACCEPTED" if outcome.decision.accepted else "REJECTED"),

@@ -69,6 +69,15 @@ class KeyedProver:
         signals = _flat([_as_strings(inputs[n]) for n in self.public_names])
         return proof_from_eth_bytes(blob), signals, {"witness_s": witness_s, "prove_s": prove_s}
 
+    def node_id(self) -> str | None:
+        """The Ray node this actor runs on (hex id), or None outside Ray."""
+        try:
+            import ray
+
+            return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
+        except Exception:  # noqa: BLE001 (no Ray context: in-process proving)
+            return None
+
     def peak_rss_mb(self) -> float:
         """This process's peak resident memory (MiB; getrusage ru_maxrss): a Ray worker's, key included."""
         import resource
@@ -96,7 +105,7 @@ def prove_all(params: CircuitParams, proving_key_path, public_names, inputs_list
               max_retries: int = 2, progress=lambda done, total: None, on_worker=lambda actor: None) -> tuple[list, dict]:  # fmt: skip
     """Prove every input of ``inputs_list`` under one circuit; returns ([(proof, public_signals)] in
     input order, figures: workers, key_load_s and peak_rss_mb per worker, witness_s and prove_s per
-    chunk, retries).
+    chunk, retries, nodes: the Ray node ids the workers that proved chunks ran on).
 
     ``workers`` 0: in this process; n >= 1: n Ray actors (module docstring); None: 2 local actors,
     or, with ``ray_address``, one per CPU of the cluster. ``on_worker``: called
@@ -105,7 +114,7 @@ def prove_all(params: CircuitParams, proving_key_path, public_names, inputs_list
     times, or Ray cannot start or join ``ray_address``.
     """
     total = len(inputs_list)
-    figures = {"workers": workers, "key_load_s": [], "peak_rss_mb": [], "witness_s": [0.0] * total, "prove_s": [0.0] * total, "retries": 0}
+    figures = {"workers": workers, "key_load_s": [], "peak_rss_mb": [], "witness_s": [0.0] * total, "prove_s": [0.0] * total, "retries": 0, "nodes": []}
     results = [None] * total
     if workers == 0:
         prover = KeyedProver(params, str(proving_key_path), public_names)
@@ -181,6 +190,9 @@ def _prove_on_ray(ray, params, proving_key_path, public_names, inputs_list, work
         if id(actor) not in loaded:
             loaded[id(actor)] = actor
             figures["key_load_s"].append(ray.get(actor.ready.remote()))
+            node = ray.get(actor.node_id.remote())
+            if node not in figures["nodes"]:
+                figures["nodes"].append(node)
         results[k] = (proof, signals)
         figures["witness_s"][k], figures["prove_s"][k] = t["witness_s"], t["prove_s"]
         done += 1

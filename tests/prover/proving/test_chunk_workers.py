@@ -65,6 +65,7 @@ def test_a_two_node_ray_cluster_on_this_machine_proves_the_book(tmp_path, market
         subprocess.run([RAY, "start", f"--address=127.0.0.1:{port}", "--num-cpus=1", "--node-ip-address=127.0.0.1"], check=True, capture_output=True, timeout=120, env=env)
         outcome = prove(tmp_path, market, circuits, workers=2, ray_address=f"127.0.0.1:{port}")
         assert outcome.n_chunks == 5 and outcome.timings["chunk_retries"] == 0
+        assert len(outcome.timings["chunk_nodes"]) == 2  # one actor on each node (one CPU each), not both on the head
     finally:
         subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120, env=env)
         shutil.rmtree(temp, ignore_errors=True)
