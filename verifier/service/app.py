@@ -149,8 +149,11 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     from public.methodology.risk_table import cached_risk_table
     from verifier import verify as verify_module  # looked up per call
 
+    # the risk trees the venue's circuits open (an aggregate opens none: its chunks do; found when a
+    # chunked policy crashed the start-up with a depth-0 tree)
+    depths = sorted({c.params.depth for c in cfg.circuits if c.params.kind != "aggregate"})
     for snap in cfg.snapshots.values():  # the venue's own evaluation, once, before the first applicant waits for it
-        for depth in {c.params.depth for c in cfg.circuits}:
+        for depth in depths:
             _ = cached_risk_table(snap, cfg.spec, depth).root  # the Poseidon tree too (built lazily otherwise)
     app = FastAPI(title="zkmargin venue verification service", version="1", description=__doc__.split("\n\n")[0])
     app.state.cfg = cfg
@@ -268,9 +271,9 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     @app.get("/v1/risk-tables/{snapshot_sha256}")
     def risk_table(snapshot_sha256: str):
         snap = cfg.snapshots.get(snapshot_sha256)
-        if snap is None:
+        if snap is None or not depths:
             raise HTTPException(404, ("unknown_snapshot", "not a snapshot this venue publishes"))
-        return cached_risk_table(snap, cfg.spec, cfg.circuits[0].params.depth).to_json()
+        return cached_risk_table(snap, cfg.spec, depths[0]).to_json()
 
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
     return app
