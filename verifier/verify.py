@@ -254,7 +254,7 @@ def _verify(bundle: dict, policy, circuits: list[TrustedCircuit], *, spec, snaps
         ok = named["trader_identity"] == applicant
         d.add("identity", ok, f"statements issued to the applicant's identity {hex(applicant)[:14]}..." if ok else f"the proof is for trader identity {hex(named['trader_identity'])[:14]}..., not the applicant's {hex(applicant)[:14]}...")
     keys = venue_keys(named)
-    unlisted = [f"#{v} ({hex(x)[:12]}...)" for v, (x, y) in enumerate(keys) if (x, y) not in policy.accepted_venues]
+    unlisted = [f"{hex(x)[:12]}..." for x, y in keys if (x, y) not in policy.accepted_venues]
     listed = ", ".join(policy.accepted_venues.get(k, "?") for k in keys)
     ok = bool(keys) and not unlisted
     d.add("venue_keys", ok, f"statements signed by accepted venues: {listed}" if ok else "the proof names no venue key" if not keys else f"statement key(s) not in the policy's accepted venues: {', '.join(unlisted)}")

@@ -204,7 +204,7 @@ def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int
         "totals": list(totals),
         "account": [account_field(st.account) for st in statements] + [0] * n_empty,
         "n_positions": [len(st.positions) for st in statements] + [0] * n_empty,
-        "collateral_amount_e8": [[st.collateral_e8.get(a, 0) for a in spec.assets] for st in statements] + [[0] * len(spec.assets)] * n_empty,
+        "collateral_amount_e8": [[st.collateral_e8.get(a, 0) for a in spec.assets] for st in statements] + [[0] * len(spec.assets) for _ in range(n_empty)],
         "sig_r8x": [s.r8x for s in signatures] + [0] * n_empty,
         "sig_r8y": [s.r8y for s in signatures] + [0] * n_empty,
         "sig_s": [s.s for s in signatures] + [0] * n_empty,

@@ -7,7 +7,8 @@ public/methodology/margin.py's. Every forged witness below (a position omitted, 
 another statement or altered; an unused slot with a quantity; a record not the instrument's; running
 totals that do not open the accumulator; an initial accumulator that is not zero; an understated
 worst case; a book over its limits; an empty statement slot with collateral, positions, a chain or an
-account; a signed statement passed off as empty) is refused.
+account; a signed statement passed off as empty; a (0, y) key; one statement in two slots around an
+empty one) is refused; empty slots in any order and with any signature values prove.
 """
 
 import re
@@ -17,6 +18,8 @@ import pytest
 from prover.proving import chunks as ch
 from prover.venue.attestation import attest, portfolio_from_statements
 from public.circuit import CIRCUITS_DIR
+from public.crypto.poseidon import poseidon_chain
+from public.fixed_point import FIELD_P
 from public.methodology.margin import compute_margin
 from tests.circuits.compiler import compile_template
 from tests.circuits.harness import ConstraintViolation
@@ -353,3 +356,57 @@ def test_more_statements_than_slots_are_refused(honest):
     extra2 = attest(KEY_B, "venue-b", "desk-8", TRADER.commitment, EPOCH, [], {}, 8, SPEC.assets)
     with pytest.raises(PortfolioError, match="takes 1 to 3"):
         aggregate([*sts, extra, extra2], totals, 5, sigs=[st.signature for st in [*sts, extra, extra2]])
+
+
+def _one_statement_aggregate():
+    """The first statement alone (slots 1 and 2 empty): its aggregate inputs."""
+    sts = statements()[:1]
+    _, totals, blinding = prove_chunks(ch.plan_chunks(sts, C))
+    return sts, aggregate(sts, totals, blinding)[0]
+
+
+def test_an_empty_slots_signature_values_are_inert(aggregate_circuit):
+    """No signature is checked in an empty slot, and nothing reads its values: any of them prove."""
+    _, agg = _one_statement_aggregate()
+    for v in (1, 2):
+        agg["sig_r8x"][v], agg["sig_r8y"][v], agg["sig_s"][v] = 5 + v, 2**200 + v, 2**250 + v
+    aggregate_circuit.check_constraints(aggregate_circuit.witness(agg))
+
+
+def test_empty_slots_may_come_before_a_statement(aggregate_circuit):
+    """The statement in slot 2, slots 0 and 1 empty: the order of the slots does not matter."""
+    sts, agg = _one_statement_aggregate()
+    perm = [2, 1, 0]
+    for k in ("venue_key_x", "venue_key_y", "account", "n_positions", "collateral_amount_e8", "sig_r8x", "sig_r8y", "sig_s"):
+        agg[k] = [agg[k][perm[i]] for i in range(N_VENUES)]
+    totals = list(agg["totals"])
+    for base in (LAYOUT.chain, LAYOUT.count):
+        totals[base : base + N_VENUES] = [agg["totals"][base + perm[i]] for i in range(N_VENUES)]
+    agg = _with_totals(agg, totals)
+    empty = ch.empty_slot_message(TRADER.commitment, EPOCH, len(SPEC.assets))
+    agg["portfolio_commitment"] = poseidon_chain([agg["salt"], empty, empty, ch.statement_root_message(sts[0])])
+    aggregate_circuit.check_constraints(aggregate_circuit.witness(agg))
+
+
+@pytest.mark.parametrize("y", [1, 5, FIELD_P - 1])
+def test_a_key_with_x_zero_is_not_empty_and_cannot_sign(aggregate_circuit, y):
+    """(0, y) is not the empty key, so its slot's signature is checked, and no venue signs under it:
+    this is why one non-empty slot suffices for the one-statement-per-(key, account) check."""
+    _, agg = _one_statement_aggregate()
+    agg["venue_key_x"][1], agg["venue_key_y"][1] = 0, y
+    assert "EdDSAPoseidonVerifier" in aggregate_circuit.expect_witness_failure(agg)
+
+
+def test_one_statement_in_two_slots_around_an_empty_one_is_refused(aggregate_circuit):
+    sts, agg = _one_statement_aggregate()
+    plan = [ch.Chunk(v, c.entries) for v in (0, 2) for c in ch.plan_chunks(sts, C)]
+    _, totals, blinding = prove_chunks(plan)
+    agg["blinding_final"] = blinding
+    agg = _with_totals(agg, totals)
+    for k in ("venue_key_x", "venue_key_y", "account", "n_positions", "sig_r8x", "sig_r8y", "sig_s"):
+        agg[k][2] = agg[k][0]
+    agg["collateral_amount_e8"][2] = list(agg["collateral_amount_e8"][0])
+    agg["worst_loss_e14"] = ch.worst_from_totals(LAYOUT, totals)
+    message, empty = ch.statement_root_message(sts[0]), ch.empty_slot_message(TRADER.commitment, EPOCH, len(SPEC.assets))
+    agg["portfolio_commitment"] = poseidon_chain([agg["salt"], message, empty, message])
+    assert failed_at(aggregate_circuit.expect_witness_failure(agg), "MarginAggregate", "same_statement[v * N_VENUES + w] * (1 - empty[v]) === 0;")
