@@ -150,6 +150,7 @@ def run_bench(repeat: int = 3, shapes: tuple[tuple[int, int], ...] = (), progres
 
     from prover.cli.demo import DEMO_POLICY, DEMO_SNAPSHOT, DEMO_STATEMENTS
     from prover.proving.bundle import make_bundle
+    from verifier.trusted import load_trusted_circuit
     from prover.toolchain import snarkjs
     from prover.venue.attestation import load_statement
     from public.methodology.risk_array import risk_arrays
@@ -201,7 +202,7 @@ def run_bench(repeat: int = 3, shapes: tuple[tuple[int, int], ...] = (), progres
     _bench_batch(vk, vk_json, res, fig, repeat)
     fig["ratio_py_ecc_over_snarkjs_cli"] = fig["verify_py_ecc_s"] / fig["verify_snarkjs_cli_s"]
     fig["ratio_plain_py_ecc_over_ours"] = fig["verify_py_ecc_plain_4_pairings_s"] / fig["verify_py_ecc_s"]
-    fig["bundle_bytes"] = len(json.dumps(make_bundle(params, build, setup, res, snapshot, spec), indent=1).encode())
+    fig["bundle_bytes"] = len(json.dumps(make_bundle(load_trusted_circuit(params.keys_dir), res, snapshot, spec), indent=1).encode())
 
     for v, n in shapes:
         _variant_proof(v, n, like, table, entries, spec, prices, snapshot, fig, f"v{v}x{n}_", progress)
