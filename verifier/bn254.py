@@ -82,7 +82,7 @@ def g2_in_subgroup(point: tuple) -> bool:
     if is_inf(point):
         return True
     x, y = _g2_affine_ints(point)
-    px, py = _f2_mul(_f2_conj(x), _PSI_X_INT), _f2_mul(_f2_conj(y), _PSI_Y_INT)
+    px, py = _psi_affine((x, y))
     mx, my, mz = _g2_mul((x, y), _SIX_X2)
     if mz == _F2_ZERO:
         return False  # [6x^2]P = O but psi(P) is a finite point
@@ -140,6 +140,11 @@ def _f2_inv(a: tuple) -> tuple:
 
 _PSI_X_INT = tuple(c % Q for c in _PSI_X.coeffs)
 _PSI_Y_INT = tuple(c % Q for c in _PSI_Y.coeffs)
+
+
+def _psi_affine(q: tuple) -> tuple:
+    """``psi`` on an affine int point (x, y)."""
+    return _f2_mul(_f2_conj(q[0]), _PSI_X_INT), _f2_mul(_f2_conj(q[1]), _PSI_Y_INT)
 
 
 def _g2_affine_ints(point: tuple) -> tuple:
@@ -301,8 +306,8 @@ def miller_lines(q: tuple) -> tuple:
             t = qa if digit == 1 else neg_q
             lines.append(_chord(r, t))
             r = _g2_add_affine(r, t)
-    q1 = (_f2_mul(_f2_conj(qa[0]), _PSI_X_INT), _f2_mul(_f2_conj(qa[1]), _PSI_Y_INT))
-    q2 = (_f2_mul(_f2_conj(q1[0]), _PSI_X_INT), _f2_mul(_f2_conj(q1[1]), _PSI_Y_INT))
+    q1 = _psi_affine(qa)
+    q2 = _psi_affine(q1)
     lines.append(_chord(r, q1))
     lines.append(_chord(_g2_add_affine(r, q1), (q2[0], _f2_sub(_F2_ZERO, q2[1]))))
     return tuple(lines)

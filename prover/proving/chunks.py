@@ -32,7 +32,6 @@ from verifier.chunked import link_problems  # noqa: F401 (re-exported: the verif
 from public.fixed_point import CHALLENGE_BITS, FIELD_P, to_field
 
 ACC_TAG = int.from_bytes(b"zkmargin-accumulator/1", "big")
-EMPTY_KEY = EMPTY_VENUE_KEY  # the venue key of an empty statement slot (MarginAggregate step 6)
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def empty_slot_message(identity: int, epoch: int, n_assets: int) -> int:
 def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int], blinding_initial: int, blinding_final: int, spec, haircut_price_e6: dict,
                      policy, challenge: int, snapshot_epoch: int, spec_hash: int, salt: int, identity, worst_loss_e14: list[int]) -> dict:  # fmt: skip
     """MarginAggregate input dict; ``signatures``: each statement's signature over statement_root_message.
-    Fewer statements than the circuit's slots fill the rest with empty slots (venue key EMPTY_KEY).
+    Fewer statements than the circuit's slots fill the rest with empty slots (venue key EMPTY_VENUE_KEY).
 
     Raises PortfolioError for statements the aggregate would refuse: collateral not in the spec's
     asset order (the signed amounts are bound by position), another epoch or trader identity, two
@@ -187,8 +186,8 @@ def aggregate_inputs(layout: AccLayout, statements, signatures, totals: list[int
     n_empty = layout.n_venues - len(statements)
     messages = [statement_root_message(st) for st in statements] + [empty_slot_message(identity.commitment, statements[0].epoch, len(spec.assets))] * n_empty
     policy_values = policy_public(policy, spec, haircut_price_e6, statements)
-    policy_values["venue_key_x"] = policy_values["venue_key_x"] + [EMPTY_KEY[0]] * n_empty
-    policy_values["venue_key_y"] = policy_values["venue_key_y"] + [EMPTY_KEY[1]] * n_empty
+    policy_values["venue_key_x"] = policy_values["venue_key_x"] + [EMPTY_VENUE_KEY[0]] * n_empty
+    policy_values["venue_key_y"] = policy_values["venue_key_y"] + [EMPTY_VENUE_KEY[1]] * n_empty
     return {
         "spec_hash": spec_hash,
         "snapshot_epoch": snapshot_epoch,

@@ -13,7 +13,7 @@ from py_ecc import optimized_bn128 as bn
 from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate as py_ecc_final_exponentiate
 
 from verifier.bn254 import (
-    Q, R, _g2_affine_ints, _g2_mul, final_exponentiate, g1_mul, g1_sum, g1_to_py_ecc, g2_in_subgroup, g2_in_subgroup_naive, miller_lines,
+    Q, R, _g2_affine_ints, _g2_mul, _psi_affine, final_exponentiate, g1_mul, g1_sum, g1_to_py_ecc, g2_in_subgroup, g2_in_subgroup_naive, miller_lines,
     miller_product, psi,
 )
 
@@ -67,6 +67,7 @@ def test_final_exponentiation_equals_py_ecc():
 
 def test_psi_acts_as_q_on_g2_and_keeps_points_on_the_twist():
     assert bn.eq(psi(bn.G2), bn.multiply(bn.G2, Q % R))
+    assert _psi_affine(_g2_affine_ints(OUTSIDE)) == _g2_affine_ints(psi(OUTSIDE))  # the int twin the hot paths use
     assert bn.is_on_curve(psi(OUTSIDE), bn.b2)
 
 
